@@ -1,0 +1,178 @@
+package ai.crate.runtime.bundle;
+
+import ai.crate.runtime.checkpoint.CheckpointException;
+import ai.crate.runtime.checkpoint.Checkpoints;
+import ai.crate.runtime.checkpoint.SafetensorsWriter;
+import ai.crate.runtime.model.CrateWeights;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A model bundle on disk: {@link #open(Path)} checks every file's sha256 against the manifest and memory-maps the
+ * weights; {@link #write} creates one atomically (a temporary directory renamed into place).
+ */
+public final class ModelBundle {
+    private final Path directory;
+    private final BundleManifest manifest;
+    private final CrateWeights weights;
+    private final List<String> labels;
+
+    private ModelBundle(Path directory, BundleManifest manifest, CrateWeights weights, List<String> labels) {
+        this.directory = directory;
+        this.manifest = manifest;
+        this.weights = weights;
+        this.labels = List.copyOf(labels);
+    }
+
+    /** Whether {@code path} looks like a bundle (a directory with a manifest). */
+    public static boolean isBundle(Path path) {
+        return Files.isDirectory(path) && Files.isRegularFile(path.resolve(BundleManifest.FILE));
+    }
+
+    public static ModelBundle open(Path directory) throws BundleException, CheckpointException {
+        return open(directory, true);
+    }
+
+    /** Opens a bundle; with {@code verify} every listed file's sha256 is checked first. */
+    public static ModelBundle open(Path directory, boolean verify) throws BundleException, CheckpointException {
+        BundleManifest manifest = ManifestJson.read(directory.resolve(BundleManifest.FILE));
+        if (verify) {
+            for (Map.Entry<String, String> entry : manifest.sha256().entrySet()) {
+                Path file = resolveInside(directory, entry.getKey());
+                String actual;
+                try {
+                    actual = Sha256.of(file);
+                } catch (NoSuchFileException e) {
+                    throw new BundleException(file + ": listed in the manifest but missing from the bundle");
+                } catch (IOException e) {
+                    throw new BundleException(file + ": cannot read (" + e.getMessage() + ")");
+                }
+                if (!actual.equals(entry.getValue())) {
+                    throw new BundleException(file + ": sha256 " + actual + " differs from the manifest's "
+                            + entry.getValue() + " (the file was altered or damaged)");
+                }
+            }
+        }
+        CrateWeights weights = CrateWeights.from(manifest.config(),
+                Checkpoints.read(directory.resolve(BundleManifest.WEIGHTS)));
+        List<String> labels = readLabels(resolveInside(directory, manifest.labelsFile()),
+                manifest.config().numClasses());
+        return new ModelBundle(directory, manifest, weights, labels);
+    }
+
+    /**
+     * Writes a bundle into {@code directory}, which must not exist or be empty.
+     *
+     * @return the manifest written
+     */
+    public static BundleManifest write(Path directory, String name, String version, String parentVersion,
+            CrateWeights weights, List<String> labels, Preprocessing preprocessing) throws IOException,
+            BundleException {
+        if (labels.size() != weights.config().numClasses()) {
+            throw new BundleException("labels: " + labels.size() + " labels for a model with "
+                    + weights.config().numClasses() + " classes");
+        }
+        if (Files.exists(directory)) {
+            try (Stream<Path> children = Files.list(directory)) {
+                if (children.findAny().isPresent()) {
+                    throw new BundleException(directory + ": already exists and is not empty; choose another"
+                            + " output directory or remove it");
+                }
+            }
+            Files.delete(directory);
+        }
+        Path parent = directory.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path temp = Files.createTempDirectory(parent, "." + directory.getFileName() + ".");
+        try {
+            SafetensorsWriter.write(temp.resolve(BundleManifest.WEIGHTS), weights.tensors().values(),
+                    Map.of("format", "pt", "model", name, "version", version));
+            Files.write(temp.resolve(BundleManifest.LABELS), labels, StandardCharsets.UTF_8);
+            Map<String, String> sha = new LinkedHashMap<>();
+            sha.put(BundleManifest.WEIGHTS, Sha256.of(temp.resolve(BundleManifest.WEIGHTS)));
+            sha.put(BundleManifest.LABELS, Sha256.of(temp.resolve(BundleManifest.LABELS)));
+            BundleManifest manifest = new BundleManifest(name, version, parentVersion, weights.config(),
+                    BundleManifest.LABELS, preprocessing, sha, Instant.now());
+            Files.writeString(temp.resolve(BundleManifest.FILE), ManifestJson.write(manifest));
+            Files.move(temp, directory, StandardCopyOption.ATOMIC_MOVE);
+            return manifest;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(temp);
+            throw e;
+        }
+    }
+
+    /** {@code class_0 … class_{n-1}}, for checkpoints that come without label names. */
+    public static List<String> defaultLabels(int numClasses) {
+        List<String> labels = new ArrayList<>(numClasses);
+        for (int i = 0; i < numClasses; i++) {
+            labels.add("class_" + i);
+        }
+        return labels;
+    }
+
+    /** Reads a labels file, one label per line, and checks there is one per class. */
+    public static List<String> readLabels(Path file, int numClasses) throws BundleException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new BundleException(file + ": no such labels file");
+        } catch (IOException e) {
+            throw new BundleException(file + ": cannot read labels (" + e.getMessage() + ")");
+        }
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+            lines.remove(lines.size() - 1);
+        }
+        if (lines.size() != numClasses) {
+            throw new BundleException(file + ": " + lines.size() + " labels but the model has " + numClasses
+                    + " classes (one label per line expected)");
+        }
+        return lines;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public BundleManifest manifest() {
+        return manifest;
+    }
+
+    public CrateWeights weights() {
+        return weights;
+    }
+
+    public List<String> labels() {
+        return labels;
+    }
+
+    private static Path resolveInside(Path directory, String name) throws BundleException {
+        Path resolved = directory.resolve(name).normalize();
+        if (!resolved.startsWith(directory.normalize())) {
+            throw new BundleException(directory.resolve(BundleManifest.FILE) + ": file name '" + name
+                    + "' points outside the bundle");
+        }
+        return resolved;
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            root.toFile().deleteOnExit();
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The CRATE model configuration: the authors' constructor keys, presets, JSON form and validation. */
+package ai.crate.runtime.config;

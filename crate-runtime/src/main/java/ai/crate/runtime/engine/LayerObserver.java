@@ -1,0 +1,18 @@
+package ai.crate.runtime.engine;
+
+/**
+ * Receives the per-layer tensors of each image during a forward pass, for white-box measurements and sparse codes.
+ * The arrays in {@link LayerTensors} are engine scratch: valid only during the call, so copy what you keep. Calls for
+ * different images may come from different threads at once; calls for one image come in layer order.
+ */
+@FunctionalInterface
+public interface LayerObserver {
+    LayerObserver NONE = (image, layer, tensors) -> { };
+
+    void onLayer(int image, int layer, LayerTensors tensors);
+
+    /** Whether the engine must produce per-layer tensors at all; engines skip the work for {@link #NONE}. */
+    default boolean wantsLayers() {
+        return this != NONE;
+    }
+}

@@ -1,0 +1,20 @@
+package ai.crate.runtime.load;
+
+import ai.crate.runtime.bundle.Preprocessing;
+import ai.crate.runtime.config.CrateConfig;
+import ai.crate.runtime.model.CrateWeights;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A model ready for an engine: validated weights, labels (from the bundle, or {@code class_i}), preprocessing, and
+ * where it came from ({@code layout} says how the weights were found in the file).
+ */
+public record LoadedModel(Path source, String name, String version, String layout, CrateWeights weights,
+        List<String> labels, Preprocessing preprocessing) {
+
+    public CrateConfig config() {
+        return weights.config();
+    }
+}
