@@ -1,0 +1,147 @@
+package ai.crate.ops.cli;
+
+import ai.crate.runtime.npy.Npy;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** {@code bin/crate}'s commands end to end on the committed PyTorch fixtures, and their errors. */
+class CrateCliTest {
+    private static final Path FIXTURES = Path.of("../crate-runtime/src/test/resources/fixtures");
+    private static final Path CASE = FIXTURES.resolve("nonsquare");
+    private static final String MODEL = CASE.resolve("checkpoint.pth.tar").toString();
+    private static final String CONFIG = CASE.resolve("config.json").toString();
+    private static final String INPUT = CASE.resolve("input.npy").toString();
+
+    @TempDir
+    Path temp;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream savedOut;
+    private PrintStream savedErr;
+
+    @BeforeEach
+    void capture() {
+        savedOut = System.out;
+        savedErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(savedOut);
+        System.setErr(savedErr);
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void inferWritesPyTorchsLogits() throws Exception {
+        Path output = temp.resolve("y.npy");
+        int code = CrateCli.run("infer", "--model", MODEL, "--config", CONFIG, "--input", INPUT, "--output",
+                output.toString(), "--batch-size", "2");
+        assertThat(code).as(stderr()).isZero();
+        float[] actual = Npy.read(output).toFloats();
+        float[] expected = Npy.read(CASE.resolve("logits.npy")).toFloats();
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual[i]).isCloseTo(expected[i], within(1e-4f * Math.max(1f, Math.abs(expected[i]))));
+        }
+        assertThat(stderr()).contains("reference: 2/3 images").contains("reference: 3/3 images");
+    }
+
+    @Test
+    void inspectWritesTheWhiteBoxJsonAndATable() throws Exception {
+        Path output = temp.resolve("wb.json");
+        int code = CrateCli.run("inspect", "--model", MODEL, "--config", CONFIG, "--input", INPUT, "--output",
+                output.toString());
+        assertThat(code).as(stderr()).isZero();
+        JsonNode actual = new ObjectMapper().readTree(output.toFile()).get("layers");
+        JsonNode expected = new ObjectMapper().readTree(CASE.resolve("whitebox.json").toFile()).get("layers");
+        assertThat(actual).hasSize(2);
+        for (int l = 0; l < 2; l++) {
+            assertThat(actual.get(l).get("layer").asInt()).isEqualTo(l);
+            assertThat(actual.get(l).get("coding_rate_mean").asDouble())
+                    .isCloseTo(expected.get(l).get("coding_rate_mean").asDouble(), within(0.01));
+            assertThat(actual.get(l).get("sparsity_mean").asDouble())
+                    .isCloseTo(expected.get(l).get("sparsity_mean").asDouble(), within(1e-6));
+        }
+        assertThat(stdout()).contains("layer     coding_rate").contains("wrote " + output);
+    }
+
+    @Test
+    void importThenInferFromTheBundle() throws Exception {
+        Path labels = temp.resolve("labels.txt");
+        Files.writeString(labels, "zero\none\ntwo\nthree\nfour\nfive\nsix\n");
+        Path bundle = temp.resolve("bundle");
+        assertThat(CrateCli.run("import", "--model", MODEL, "--config", CONFIG, "--labels", labels.toString(),
+                "--output", bundle.toString(), "--name", "crate-ns")).as(stderr()).isZero();
+        assertThat(bundle.resolve("manifest.json")).exists();
+        Path output = temp.resolve("y.npy");
+        assertThat(CrateCli.run("infer", "--model", bundle.toString(), "--input", INPUT, "--output",
+                output.toString())).as(stderr()).isZero();
+        assertThat(Npy.read(output).shape()).containsExactly(3, 7);
+        assertThat(CrateCli.run("info", "--model", bundle.toString())).isZero();
+        assertThat(stdout()).contains("name:         crate-ns version 1").contains("parameters:   26,023");
+    }
+
+    @Test
+    void badInputGivesOneLineAndANonZeroExit() throws Exception {
+        Path output = temp.resolve("y.npy");
+        String evil = FIXTURES.resolve("bad/evil.pth").toString();
+        assertThat(CrateCli.run("infer", "--model", evil, "--config", CONFIG, "--input", INPUT, "--output",
+                output.toString())).isEqualTo(1);
+        assertThat(stderr().strip()).doesNotContain("\n")
+                .startsWith("crate infer: " + evil + ": the pickle refers to 'posix.system'");
+        assertThat(output).doesNotExist();
+
+        err.reset();
+        Path ints = temp.resolve("ints.npy");
+        Npy.writeInt64(ints, new int[] {1, 3, 32, 48}, new long[3 * 32 * 48]);
+        assertThat(CrateCli.run("infer", "--model", MODEL, "--config", CONFIG, "--input", ints.toString(),
+                "--output", output.toString())).isEqualTo(1);
+        assertThat(stderr().strip()).isEqualTo("crate infer: " + ints + ": dtype <i8 but <f4 (float32) is required:"
+                + " convert with array.astype(numpy.float32)");
+
+        err.reset();
+        Path wrongSize = temp.resolve("small.npy");
+        Npy.writeFloat32(wrongSize, new int[] {1, 3, 32, 32}, new float[3 * 32 * 32]);
+        assertThat(CrateCli.run("inspect", "--model", MODEL, "--config", CONFIG, "--input", wrongSize.toString(),
+                "--output", temp.resolve("wb.json").toString())).isEqualTo(1);
+        assertThat(stderr().strip()).isEqualTo("crate inspect: " + wrongSize + ": images are [3, 32, 32] but the"
+                + " model expects [3, 32, 48] (channels, height, width)");
+
+        err.reset();
+        assertThat(CrateCli.run("infer", "--model", MODEL, "--config", CONFIG, "--input", INPUT, "--output",
+                output.toString(), "--engine", "warp")).isEqualTo(1);
+        assertThat(stderr().strip()).isEqualTo("crate infer: unknown engine 'warp': known engines are auto, reference");
+
+        err.reset();
+        assertThat(CrateCli.run("infer", "--model", MODEL, "--input", INPUT, "--output", output.toString()))
+                .isEqualTo(1);
+        assertThat(stderr()).contains("a checkpoint needs a config: give --config C.json or --arch");
+
+        err.reset();
+        assertThat(CrateCli.run("infer", "--input", INPUT)).isEqualTo(2);
+        assertThat(stderr()).contains("Missing required options");
+    }
+}
