@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 
 /**
  * Reads and writes NumPy {@code .npy} files: {@code Npy.read(path)} for float32, float64, int32 and int64 arrays in C
- * order, {@code Npy.writeFloat32(path, shape, values)} and {@code Npy.writeInt64(...)} to write. Anything else
+ * order, {@code Npy.writeFloat32(path, shape, values)} and its float64, int32 and int64 siblings to write. Anything else
  * (Fortran order, big-endian, other dtypes, truncated data) fails with a message naming the file.
  */
 public final class Npy {
@@ -89,6 +89,22 @@ public final class Npy {
         ByteBuffer data = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         data.asFloatBuffer().put(values);
         write(file, NpyType.FLOAT32, shape, data.array());
+    }
+
+    /** Writes a float64 array in C order, through a temporary file renamed into place. */
+    public static void writeFloat64(Path file, int[] shape, double[] values) throws IOException {
+        checkLength(shape, values.length);
+        ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        data.asDoubleBuffer().put(values);
+        write(file, NpyType.FLOAT64, shape, data.array());
+    }
+
+    /** Writes an int32 array in C order, through a temporary file renamed into place. */
+    public static void writeInt32(Path file, int[] shape, int[] values) throws IOException {
+        checkLength(shape, values.length);
+        ByteBuffer data = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        data.asIntBuffer().put(values);
+        write(file, NpyType.INT32, shape, data.array());
     }
 
     /** Writes an int64 array in C order, through a temporary file renamed into place. */

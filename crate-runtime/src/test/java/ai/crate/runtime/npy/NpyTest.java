@@ -29,6 +29,17 @@ class NpyTest {
         Path l = temp.resolve("labels.npy");
         Npy.writeInt64(l, new int[] {3}, new long[] {7, -1, 1L << 40});
         assertThat(Npy.read(l).toLongs()).containsExactly(7, -1, 1L << 40);
+
+        Path d = temp.resolve("d.npy");
+        Npy.writeFloat64(d, new int[] {2}, new double[] {0.25, -1e300});
+        assertThat(Npy.read(d).type()).isEqualTo(NpyType.FLOAT64);
+        Path i = temp.resolve("i.npy");
+        Npy.writeInt32(i, new int[] {1, 2}, new int[] {-5, 9});
+        assertThat(Npy.read(i).toLongs()).containsExactly(-5, 9);
+        Path scalar = temp.resolve("s.npy");
+        Npy.writeFloat32(scalar, new int[0], new float[] {3f});
+        assertThat(Npy.read(scalar).shape()).isEmpty();
+        assertThat(Npy.read(scalar).toFloats()).containsExactly(3f);
     }
 
     @Test
