@@ -77,9 +77,13 @@ final class ManifestJson {
         try {
             JsonNode pre = required(file, root, "preprocessing");
             JsonNode crop = required(file, pre, "crop");
-            Preprocessing preprocessing = new Preprocessing(required(file, pre, "resize").asInt(),
-                    crop.get(0).asInt(), crop.get(1).asInt(), doubles(required(file, pre, "mean")),
-                    doubles(required(file, pre, "std")));
+            int[] cropSize = crop.isIntegralNumber() ? new int[] {crop.intValue(), crop.intValue()}
+                    : crop.isArray() && crop.size() == 2 ? new int[] {crop.get(0).asInt(), crop.get(1).asInt()} : null;
+            if (cropSize == null || cropSize[0] <= 0 || cropSize[1] <= 0 || required(file, pre, "resize").asInt() <= 0) {
+                throw new BundleException(file + ": preprocessing needs a positive resize and crop ([height, width])");
+            }
+            Preprocessing preprocessing = new Preprocessing(pre.get("resize").asInt(), cropSize[0], cropSize[1],
+                    doubles(file, required(file, pre, "mean")), doubles(file, required(file, pre, "std")));
             Map<String, String> sha = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = required(file, root, "sha256").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
@@ -104,7 +108,10 @@ final class ManifestJson {
         return value;
     }
 
-    private static double[] doubles(JsonNode array) {
+    private static double[] doubles(Path file, JsonNode array) throws BundleException {
+        if (!array.isArray() || array.isEmpty()) {
+            throw new BundleException(file + ": preprocessing mean and std must be arrays with one number per channel");
+        }
         double[] out = new double[array.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = array.get(i).asDouble();

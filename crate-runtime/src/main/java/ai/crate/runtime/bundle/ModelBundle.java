@@ -48,6 +48,17 @@ public final class ModelBundle {
     /** Opens a bundle; with {@code verify} every listed file's sha256 is checked first. */
     public static ModelBundle open(Path directory, boolean verify) throws BundleException, CheckpointException {
         BundleManifest manifest = ManifestJson.read(directory.resolve(BundleManifest.FILE));
+        int channels = manifest.config().channels();
+        if (manifest.preprocessing().mean().length != channels || manifest.preprocessing().std().length != channels) {
+            throw new BundleException(directory.resolve(BundleManifest.FILE) + ": preprocessing mean and std need "
+                    + channels + " values (one per channel)");
+        }
+        for (String required : List.of(BundleManifest.WEIGHTS, manifest.labelsFile())) {
+            if (!manifest.sha256().containsKey(required)) {
+                throw new BundleException(directory.resolve(BundleManifest.FILE) + ": no sha256 for " + required
+                        + "; every file of a bundle must be listed");
+            }
+        }
         if (verify) {
             for (Map.Entry<String, String> entry : manifest.sha256().entrySet()) {
                 Path file = resolveInside(directory, entry.getKey());

@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Reads {@code .safetensors} files: an 8-byte little-endian header length, a JSON header of
@@ -37,14 +38,14 @@ final class SafetensorsReader {
                 throw new CheckpointException(file + ": truncated safetensors file (" + size + " bytes)");
             }
             ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            channel.read(lengthBytes, 0);
+            readFully(channel, lengthBytes, 0);
             long headerLength = lengthBytes.getLong(0);
             if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
                 throw new CheckpointException(file + ": not a safetensors file or truncated (header length "
                         + headerLength + " in a " + size + "-byte file)");
             }
             ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-            channel.read(headerBytes, 8);
+            readFully(channel, headerBytes, 8);
             JsonNode header;
             try {
                 header = MAPPER.readTree(new String(headerBytes.array(), StandardCharsets.UTF_8));
@@ -57,13 +58,29 @@ final class SafetensorsReader {
             long dataStart = 8 + headerLength;
             long dataSize = size - dataStart;
             Map<String, StoredTensor> tensors = new LinkedHashMap<>();
+            TreeMap<Long, String> starts = new TreeMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = it.next();
                 if (field.getKey().equals("__metadata__")) {
                     continue;
                 }
-                tensors.put(field.getKey(), tensor(file, channel, field.getKey(), field.getValue(), dataStart,
-                        dataSize));
+                StoredTensor tensor = tensor(file, channel, field.getKey(), field.getValue(), dataStart, dataSize);
+                long begin = field.getValue().get("data_offsets").get(0).asLong();
+                long bytes = (long) tensor.numel() * tensor.dtype().byteSize();
+                String previous = bytes > 0 ? starts.put(begin, field.getKey()) : null;
+                if (previous != null) {
+                    throw new CheckpointException(file + ": tensors " + previous + " and " + field.getKey()
+                            + " overlap (corrupt header)");
+                }
+                tensors.put(field.getKey(), tensor);
+            }
+            long end = 0;
+            for (Map.Entry<Long, String> start : starts.entrySet()) {
+                if (start.getKey() != end) {
+                    throw new CheckpointException(file + ": corrupt header: tensor " + start.getValue() + " starts at"
+                            + " byte " + start.getKey() + " of the data, expected " + end + " (gap or overlap)");
+                }
+                end += (long) tensors.get(start.getValue()).numel() * tensors.get(start.getValue()).dtype().byteSize();
             }
             StateDictLayout.Found<StoredTensor> found = StateDictLayout.stripModulePrefix("bare", tensors);
             Map<String, StoredTensor> renamed = new LinkedHashMap<>();
@@ -109,6 +126,14 @@ final class SafetensorsReader {
         }
         ByteBuffer data = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin);
         return StoredTensor.contiguous(name, dtype, shape, data);
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, position + buffer.position()) < 0) {
+                throw new IOException("unexpected end of file");
+            }
+        }
     }
 
     private static StoredTensor rename(StoredTensor tensor, String name) {

@@ -63,6 +63,15 @@ public final class SafetensorsWriter {
         }
         head.flip();
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            writeData(temp, head, sorted);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static void writeData(Path temp, ByteBuffer head, List<Tensor> sorted) throws IOException {
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(out, head);
@@ -83,7 +92,6 @@ public final class SafetensorsWriter {
             }
             out.force(true);
         }
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void writeFully(FileChannel out, ByteBuffer buffer) throws IOException {

@@ -1,7 +1,6 @@
 package ai.crate.runtime.checkpoint;
 
 import ai.crate.runtime.tensor.StoredTensor;
-import net.razorvine.pickle.PickleException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -50,9 +49,15 @@ final class TorchCheckpointReader {
                 }
                 StoredTensor tensor = new StoredTensor(entry.getKey(), ref.storage().dtype(), ref.shape(),
                         ref.strides(), ref.offset(), storage);
-                if (tensor.extentInElements() > ref.storage().numel()) {
+                long extent;
+                try {
+                    extent = tensor.extentInElements();
+                } catch (IllegalStateException e) {
+                    throw new CheckpointException(file + ": " + e.getMessage());
+                }
+                if (extent > ref.storage().numel()) {
                     throw new CheckpointException(file + ": tensor " + entry.getKey() + " reaches element "
-                            + tensor.extentInElements() + " of a storage holding " + ref.storage().numel());
+                            + extent + " of a storage holding " + ref.storage().numel());
                 }
                 tensors.put(entry.getKey(), tensor);
             }
@@ -60,14 +65,17 @@ final class TorchCheckpointReader {
         }
     }
 
-    private static Object unpickle(Path file, byte[] pickle) throws CheckpointException, IOException {
+    private static Object unpickle(Path file, byte[] pickle) throws CheckpointException {
         TorchPickle unpickler = new TorchPickle();
         try {
             return unpickler.loads(pickle);
         } catch (TorchPickle.UnsafePickleException e) {
             throw new CheckpointException(file + ": " + e.getMessage());
-        } catch (PickleException | ClassCastException | ArithmeticException | IndexOutOfBoundsException e) {
+        } catch (IOException e) {
             throw new CheckpointException(file + ": corrupt data.pkl (" + e.getMessage() + ")", e);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new CheckpointException(file + ": corrupt data.pkl (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
         } finally {
             unpickler.close();
         }
@@ -79,6 +87,10 @@ final class TorchCheckpointReader {
         if (entry == null) {
             throw new CheckpointException(file + ": storage data/" + ref.key() + " named in data.pkl is missing"
                     + " from the archive (truncated or damaged checkpoint)");
+        }
+        if (ref.numel() < 0 || ref.numel() > Integer.MAX_VALUE) {
+            throw new CheckpointException(file + ": storage data/" + ref.key() + " claims " + ref.numel()
+                    + " elements");
         }
         long needed = ref.numel() * ref.dtype().byteSize();
         if (entry.size() < needed) {

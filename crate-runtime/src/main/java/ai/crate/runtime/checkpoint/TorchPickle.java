@@ -76,6 +76,11 @@ final class TorchPickle extends Unpickler {
             "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar", "numpy.dtype", "argparse.Namespace",
             "torch.torch_version.TorchVersion", "torch.float32", "torch.float16", "torch.bfloat16");
 
+    private static final IObjectConstructor REBUILD_TENSOR = TorchPickle::rebuildTensor;
+    private static final IObjectConstructor REBUILD_PARAMETER = args -> args[0];
+    private static final int MAX_KEY_DEPTH = 4;
+    private static final int DESCRIBE_LIMIT = 160;
+
     private final List<StorageRef> storages = new ArrayList<>();
 
     /** Storages referenced by the pickle, in order of first appearance. */
@@ -86,6 +91,38 @@ final class TorchPickle extends Unpickler {
     @Override
     protected Object dispatch(short key) throws PickleException, IOException {
         switch (key) {
+            case Opcodes.BINUNICODE:
+            case Opcodes.BINBYTES:
+            case Opcodes.BINSTRING:
+            case Opcodes.LONG4:
+                checkLength(4);
+                return super.dispatch(key);
+            case Opcodes.BINUNICODE8:
+            case Opcodes.BINBYTES8:
+            case Opcodes.BYTEARRAY8:
+                checkLength(8);
+                return super.dispatch(key);
+            case Opcodes.SETITEM: {
+                Object value = stack.pop();
+                Object dictKey = stack.pop();
+                checkKey(dictKey, 0);
+                stack.add(dictKey);
+                stack.add(value);
+                return super.dispatch(key);
+            }
+            case Opcodes.SETITEMS:
+            case Opcodes.DICT:
+            case Opcodes.ADDITEMS:
+            case Opcodes.FROZENSET: {
+                List<Object> items = stack.pop_all_since_marker();
+                boolean pairs = key == Opcodes.SETITEMS || key == Opcodes.DICT;
+                for (int i = 0; i < items.size(); i += pairs ? 2 : 1) {
+                    checkKey(items.get(i), 0);
+                }
+                stack.add_mark();
+                items.forEach(stack::add);
+                return super.dispatch(key);
+            }
             case Opcodes.GLOBAL: {
                 String module = PickleUtils.readline(input);
                 String name = PickleUtils.readline(input);
@@ -112,8 +149,8 @@ final class TorchPickle extends Unpickler {
                 if (target instanceof PickleDict && state instanceof HashMap) {
                     ((PickleDict) target).__setstate__((HashMap<?, ?>) state);
                 } else if (!(target instanceof Inert || target instanceof TensorRef)) {
-                    throw new UnsafePickleException("pickle sets the state of a "
-                            + target.getClass().getSimpleName() + ", which a weights file never needs");
+                    throw new UnsafePickleException("pickle sets the state of " + describe(target)
+                            + ", which a weights file never needs");
                 }
                 return NO_RETURN_VALUE;
             }
@@ -159,10 +196,10 @@ final class TorchPickle extends Unpickler {
                 return (IObjectConstructor) args -> new PickleDict();
             case "torch._utils._rebuild_tensor_v2":
             case "torch._utils._rebuild_tensor":
-                return (IObjectConstructor) TorchPickle::rebuildTensor;
+                return REBUILD_TENSOR;
             case "torch._utils._rebuild_parameter":
             case "torch._utils._rebuild_parameter_with_state":
-                return (IObjectConstructor) args -> args[0];
+                return REBUILD_PARAMETER;
             case "torch._tensor._rebuild_from_type_v2":
                 return (IObjectConstructor) TorchPickle::rebuildFromType;
             case "torch.Tensor":
@@ -196,14 +233,22 @@ final class TorchPickle extends Unpickler {
         int[] shape = new int[sizes.length];
         long[] stride = new long[strides.length];
         for (int i = 0; i < sizes.length; i++) {
-            shape[i] = Math.toIntExact(toLong(sizes[i], "size"));
+            long size = toLong(sizes[i], "size");
             stride[i] = toLong(strides[i], "stride");
+            if (size < 0 || size > Integer.MAX_VALUE || stride[i] < 0) {
+                throw new PickleException("tensor with invalid size " + size + " or stride " + stride[i]);
+            }
+            shape[i] = (int) size;
         }
-        return new TensorRef((StorageRef) args[0], toLong(args[1], "storage offset"), shape, stride);
+        long offset = toLong(args[1], "storage offset");
+        if (offset < 0) {
+            throw new PickleException("tensor with negative storage offset " + offset);
+        }
+        return new TensorRef((StorageRef) args[0], offset, shape, stride);
     }
 
     private static Object rebuildFromType(Object[] args) {
-        if (args.length < 3 || !(args[0] instanceof IObjectConstructor)) {
+        if (args.length < 3 || (args[0] != REBUILD_TENSOR && args[0] != REBUILD_PARAMETER)) {
             throw new PickleException("_rebuild_from_type_v2 called with unexpected arguments " + describe(args));
         }
         return ((IObjectConstructor) args[0]).construct(tuple(args[2], "arguments"));
@@ -216,8 +261,9 @@ final class TorchPickle extends Unpickler {
         if (value instanceof List) {
             return ((List<?>) value).toArray();
         }
-        if (value instanceof Inert && ((Inert) value).args().length == 1) {
-            return tuple(((Inert) value).args()[0], what);
+        if (value instanceof Inert && ((Inert) value).args().length == 1
+                && ((Inert) value).args()[0] instanceof Object[]) {
+            return (Object[]) ((Inert) value).args()[0];
         }
         throw new PickleException("expected a tuple of " + what + ", got " + describe(value));
     }
@@ -229,13 +275,56 @@ final class TorchPickle extends Unpickler {
         throw new PickleException("expected an integer " + what + ", got " + describe(value));
     }
 
+    /** Refuses dict keys and set elements that Python could not hash either, so hashing them stays cheap. */
+    private static void checkKey(Object key, int depth) {
+        if (key == null || key instanceof String || key instanceof Number || key instanceof Boolean) {
+            return;
+        }
+        if (key instanceof Object[] && depth < MAX_KEY_DEPTH) {
+            for (Object element : (Object[]) key) {
+                checkKey(element, depth + 1);
+            }
+            return;
+        }
+        throw new PickleException("unexpected dict key or set element " + describe(key));
+    }
+
+    /** Fails unless the length prefix of the next item fits in what is left of the pickle. */
+    private void checkLength(int prefixBytes) throws IOException {
+        if (!input.markSupported()) {
+            return;
+        }
+        input.mark(prefixBytes);
+        byte[] prefix = input.readNBytes(prefixBytes);
+        input.reset();
+        if (prefix.length < prefixBytes) {
+            throw new PickleException("pickle ends inside a length prefix");
+        }
+        long length = 0;
+        for (int i = prefixBytes - 1; i >= 0; i--) {
+            length = (length << 8) | (prefix[i] & 0xff);
+        }
+        if (prefixBytes == 4) {
+            length = (int) length;
+        }
+        if (length < 0 || length > input.available() - prefixBytes) {
+            throw new PickleException("item of " + length + " bytes in a pickle with " + (input.available()
+                    - prefixBytes) + " bytes left");
+        }
+    }
+
     private static String describe(Object value) {
+        String text;
         if (value == null) {
-            return "None";
+            text = "None";
+        } else if (value instanceof Object[]) {
+            text = "tuple of " + ((Object[]) value).length;
+        } else if (value instanceof java.util.Collection || value instanceof Map) {
+            text = value.getClass().getSimpleName() + " of " + (value instanceof Map ? ((Map<?, ?>) value).size()
+                    : ((java.util.Collection<?>) value).size());
+        } else {
+            text = value.getClass().getSimpleName() + " " + value;
         }
-        if (value instanceof Object[]) {
-            return java.util.Arrays.deepToString((Object[]) value);
-        }
-        return value.getClass().getSimpleName() + " " + value;
+        return text.length() > DESCRIBE_LIMIT ? text.substring(0, DESCRIBE_LIMIT) + "..." : text;
     }
 }

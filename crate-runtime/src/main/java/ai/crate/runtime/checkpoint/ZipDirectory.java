@@ -77,6 +77,9 @@ final class ZipDirectory {
             directorySize = record.getLong(40);
             directoryOffset = record.getLong(48);
         }
+        if (entryCount < 0 || directorySize < 0 || directoryOffset < 0) {
+            throw new CheckpointException(file + ": corrupt zip archive (negative sizes in the end record)");
+        }
         if (directoryOffset + directorySize > size || directorySize > Integer.MAX_VALUE) {
             throw new CheckpointException(file + ": truncated zip archive (central directory at " + directoryOffset
                     + " + " + directorySize + " bytes is past the end of the " + size + "-byte file)");
@@ -107,26 +110,42 @@ final class ZipDirectory {
             while (extra + 4 <= extraEnd) {
                 int id = directory.getShort(extra) & 0xffff;
                 int length = directory.getShort(extra + 2) & 0xffff;
+                int fieldEnd = extra + 4 + length;
+                if (fieldEnd > extraEnd) {
+                    throw new CheckpointException(file + ": corrupt zip extra field in entry " + name);
+                }
                 if (id == 0x0001) {
                     int field = extra + 4;
                     if (uncompressed == 0xffffffffL) {
-                        uncompressed = directory.getLong(field);
+                        uncompressed = zip64Value(file, directory, field, fieldEnd, name);
                         field += 8;
                     }
                     if (compressed == 0xffffffffL) {
-                        compressed = directory.getLong(field);
+                        compressed = zip64Value(file, directory, field, fieldEnd, name);
                         field += 8;
                     }
                     if (localOffset == 0xffffffffL) {
-                        localOffset = directory.getLong(field);
+                        localOffset = zip64Value(file, directory, field, fieldEnd, name);
                     }
                 }
-                extra += 4 + length;
+                extra = fieldEnd;
             }
             entries.put(name, new Entry(name, method, compressed, uncompressed, crc, localOffset));
             at += 46 + nameLength + extraLength + commentLength;
         }
         return new ZipDirectory(file, channel, size, entries);
+    }
+
+    private static long zip64Value(Path file, ByteBuffer directory, int field, int fieldEnd, String name)
+            throws CheckpointException {
+        if (field + 8 > fieldEnd) {
+            throw new CheckpointException(file + ": corrupt zip64 extra field in entry " + name);
+        }
+        long value = directory.getLong(field);
+        if (value < 0) {
+            throw new CheckpointException(file + ": corrupt zip64 extra field in entry " + name + " (negative)");
+        }
+        return value;
     }
 
     Map<String, Entry> entries() {
@@ -138,6 +157,9 @@ final class ZipDirectory {
      * buffer for deflated ones.
      */
     ByteBuffer data(Entry entry) throws IOException, CheckpointException {
+        if (entry.localHeaderOffset() < 0 || entry.size() < 0 || entry.compressedSize() < 0) {
+            throw new CheckpointException(file + ": corrupt zip entry " + entry.name() + " (negative size or offset)");
+        }
         if (entry.localHeaderOffset() + 30 > fileSize) {
             throw truncated(entry);
         }
@@ -175,6 +197,10 @@ final class ZipDirectory {
     }
 
     private ByteBuffer inflate(Entry entry, ByteBuffer compressed) throws CheckpointException {
+        if (entry.size() > entry.compressedSize() * 1032 + 1024) {
+            throw new CheckpointException(file + ": corrupt zip entry " + entry.name() + " (claims " + entry.size()
+                    + " bytes from " + entry.compressedSize() + " compressed)");
+        }
         Inflater inflater = new Inflater(true);
         try {
             inflater.setInput(compressed);

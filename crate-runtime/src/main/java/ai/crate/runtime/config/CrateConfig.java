@@ -139,8 +139,17 @@ public record CrateConfig(
         if (!(lambd >= 0) || Float.isInfinite(lambd)) {
             problems.add("lambd must be a finite threshold >= 0 (the authors fix it at 0.1), got " + lambd);
         }
-        if (problems.isEmpty() && (long) heads * dimHead > Integer.MAX_VALUE / 4) {
-            problems.add("heads * dim_head = " + (long) heads * dimHead + " is too large");
+        if (problems.isEmpty()) {
+            long tokens = (long) (imageHeight / patchHeight) * (imageWidth / patchWidth) + 1;
+            long patchDim = (long) patchHeight * patchWidth * channels;
+            long inner = (long) heads * dimHead;
+            long limit = Integer.MAX_VALUE / 8;
+            if (tokens * dim > limit || tokens * tokens > limit || patchDim * dim > limit || (long) dim * dim > limit
+                    || inner * dim > limit || tokens * inner > limit || (long) numClasses * dim > limit) {
+                problems.add("the model is too large for one float array per tensor (tokens=" + tokens + ", dim="
+                        + dim + ", heads*dim_head=" + inner + ", patch values=" + patchDim
+                        + "): reduce image_size, increase patch_size or reduce dim");
+            }
         }
         return problems;
     }

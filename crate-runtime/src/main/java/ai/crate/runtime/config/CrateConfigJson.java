@@ -155,7 +155,7 @@ public final class CrateConfigJson {
             return new int[] {value.intValue(), value.intValue()};
         }
         if (value.isArray() && value.size() == 2 && value.get(0).isIntegralNumber()
-                && value.get(1).isIntegralNumber()) {
+                && value.get(1).isIntegralNumber() && value.get(0).canConvertToInt() && value.get(1).canConvertToInt()) {
             return new int[] {value.get(0).intValue(), value.get(1).intValue()};
         }
         throw new ConfigException(key + " must be an int or [height, width], got " + value);

@@ -119,6 +119,9 @@ public final class ReferenceEngine implements CrateEngine {
         float stepLambda = (float) ((double) config.ista() * config.lambd());
 
         for (int l = 0; l < config.depth(); l++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new IllegalStateException("forward pass cancelled");
+            }
             ReferenceWeights.Layer layer = weights.layers.get(l);
             FloatOps.layerNorm(z, t, d, layer.norm1Weight(), layer.norm1Bias(), eps, x);
             FloatOps.multiply(x, t, d, layer.qkvT(), inner, w);

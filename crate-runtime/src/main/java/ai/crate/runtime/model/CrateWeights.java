@@ -83,7 +83,7 @@ public final class CrateWeights {
         for (String key : expected.keySet()) {
             try {
                 tensors.put(key, stateDict.get(key).toFloat32());
-            } catch (IllegalStateException e) {
+            } catch (RuntimeException e) {
                 throw new CheckpointException(stateDict.source() + ": " + e.getMessage(), e);
             }
         }

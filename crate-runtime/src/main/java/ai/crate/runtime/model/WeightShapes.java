@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 public record WeightShapes(Integer dim, Integer depth, Integer numClasses, Integer innerDim, Integer patchDim,
         Integer tokens, boolean projectOut) {
 
-    private static final Pattern LAYER = Pattern.compile("^transformer\\.layers\\.(\\d+)\\.");
+    private static final Pattern LAYER = Pattern.compile("^transformer\\.layers\\.(\\d{1,6})\\.");
 
     public static WeightShapes of(StateDict weights) {
         Integer depth = null;

@@ -5,11 +5,13 @@ import ai.crate.runtime.tensor.Shapes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,27 +29,33 @@ public final class Npy {
     private Npy() {
     }
 
+    /** Reads an array; the file is memory-mapped, so its bytes are not copied onto the heap. */
     public static NpyArray read(Path file) throws NpyException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
+        ByteBuffer buffer;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > Integer.MAX_VALUE) {
+                throw new NpyException(file + ": " + size + " bytes; one .npy must stay under 2 GiB here: split it"
+                        + " into several files");
+            }
+            buffer = channel.map(FileChannel.MapMode.READ_ONLY, 0, size).order(ByteOrder.LITTLE_ENDIAN);
         } catch (NoSuchFileException e) {
             throw new NpyException(file + ": no such file");
         } catch (IOException e) {
             throw new NpyException(file + ": cannot read (" + e.getMessage() + ")");
         }
-        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (bytes.length < 10 || !startsWithMagic(bytes)) {
+        int length = buffer.capacity();
+        if (length < 10 || !startsWithMagic(buffer)) {
             throw new NpyException(file + ": not an .npy file (missing the \\x93NUMPY magic)");
         }
-        int major = bytes[6];
+        int major = buffer.get(6);
         int headerLength;
         int headerStart;
         if (major == 1) {
             headerLength = buffer.getShort(8) & 0xffff;
             headerStart = 10;
         } else if (major == 2 || major == 3) {
-            if (bytes.length < 12) {
+            if (length < 12) {
                 throw new NpyException(file + ": truncated .npy header");
             }
             headerLength = buffer.getInt(8);
@@ -55,11 +63,12 @@ public final class Npy {
         } else {
             throw new NpyException(file + ": unsupported .npy format version " + major);
         }
-        if (headerLength < 0 || headerStart + headerLength > bytes.length) {
+        if (headerLength < 0 || headerStart + (long) headerLength > length) {
             throw new NpyException(file + ": truncated .npy header");
         }
-        String header = new String(bytes, headerStart, headerLength,
-                major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        byte[] headerBytes = new byte[headerLength];
+        buffer.get(headerStart, headerBytes);
+        String header = new String(headerBytes, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         String descr = group(file, DESCR, header, "descr");
         NpyType type = NpyType.fromDescr(descr.replace('=', '<').replace("|", "<")).orElseThrow(
                 () -> new NpyException(file + ": dtype '" + descr + "' is not supported (use float32, float64,"
@@ -75,11 +84,11 @@ public final class Npy {
             throw new NpyException(file + ": array too large (" + e.getMessage() + ")");
         }
         int dataStart = headerStart + headerLength;
-        if (bytes.length - dataStart < expected) {
+        if (length - dataStart < expected) {
             throw new NpyException(file + ": truncated: shape " + Shapes.format(shape) + " of " + type.descr()
-                    + " needs " + expected + " bytes of data, found " + (bytes.length - dataStart));
+                    + " needs " + expected + " bytes of data, found " + (length - dataStart));
         }
-        ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, (int) expected).slice();
+        ByteBuffer data = buffer.duplicate().position(dataStart).limit(dataStart + (int) expected).slice();
         return new NpyArray(file, type, shape, data);
     }
 
@@ -135,8 +144,12 @@ public final class Npy {
             Files.createDirectories(parent);
         }
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(temp, out.array());
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.write(temp, out.array());
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 
     private static void checkLength(int[] shape, int length) {
@@ -146,9 +159,9 @@ public final class Npy {
         }
     }
 
-    private static boolean startsWithMagic(byte[] bytes) {
+    private static boolean startsWithMagic(ByteBuffer bytes) {
         for (int i = 0; i < MAGIC.length; i++) {
-            if (bytes[i] != MAGIC[i]) {
+            if (bytes.get(i) != MAGIC[i]) {
                 return false;
             }
         }

@@ -66,16 +66,31 @@ public final class StoredTensor {
         return Shapes.numel(shape);
     }
 
-    /** The largest element index this tensor touches, plus one; 0 for an empty tensor. */
+    /**
+     * The largest element index this tensor touches, plus one; 0 for an empty tensor.
+     *
+     * @throws IllegalStateException if offset or strides are negative or the extent overflows
+     */
     public long extentInElements() {
-        long last = offset;
-        for (int axis = 0; axis < shape.length; axis++) {
-            if (shape[axis] == 0) {
-                return 0;
-            }
-            last += (shape[axis] - 1L) * strides[axis];
+        if (offset < 0) {
+            throw new IllegalStateException("tensor " + name + " has negative storage offset " + offset);
         }
-        return last + 1;
+        try {
+            long last = offset;
+            for (int axis = 0; axis < shape.length; axis++) {
+                if (shape[axis] == 0) {
+                    return 0;
+                }
+                if (strides[axis] < 0) {
+                    throw new IllegalStateException("tensor " + name + " has negative stride " + strides[axis]);
+                }
+                last = Math.addExact(last, Math.multiplyExact(shape[axis] - 1L, strides[axis]));
+            }
+            return Math.addExact(last, 1);
+        } catch (ArithmeticException e) {
+            throw new IllegalStateException("tensor " + name + " has strides " + java.util.Arrays.toString(strides)
+                    + " that reach past any possible storage");
+        }
     }
 
     /**
@@ -88,7 +103,8 @@ public final class StoredTensor {
             throw new IllegalStateException("tensor " + name + " has integer type " + dtype
                     + "; CRATE weights must be floating point (F32, F16, BF16 or F64)");
         }
-        long needed = extentInElements() * dtype.byteSize();
+        long extent = extentInElements();
+        long needed = extent > storage.capacity() ? Long.MAX_VALUE : extent * dtype.byteSize();
         if (needed > storage.capacity()) {
             throw new IllegalStateException("tensor " + name + " of shape " + Shapes.format(shape) + " needs "
                     + needed + " bytes but its storage holds " + storage.capacity());

@@ -3,7 +3,8 @@ package ai.crate.runtime.whitebox;
 /**
  * The compression term of one layer for one image: the projection {@code w [T, K·p]} split into K heads, each token
  * row normalised to unit length ({@code X̂_k}), and {@code R_c = Σ_k ½·logdet(I_T + p/(T·ε)·X̂_k·X̂_kᵀ)} with
- * ε = 0.01. Computed in double through the smaller of the two equal Gram forms ({@code det(I + cAAᵀ) = det(I + cAᵀA)}).
+ * ε = 0.01. Computed in double through the smaller of the two equal Gram forms ({@code det(I + cAAᵀ) = det(I + cAᵀA)});
+ * NaN when {@code w} holds non-finite values.
  */
 public final class CodingRate {
     public static final double EPSILON = 0.01;
@@ -59,7 +60,7 @@ public final class CodingRate {
         return choleskyLogDet(g, m);
     }
 
-    /** {@code logdet} of a symmetric positive definite matrix, destroying it. */
+    /** {@code logdet} of a symmetric positive definite matrix, destroying it; NaN if it is not (non-finite input). */
     static double choleskyLogDet(double[] a, int n) {
         double logDet = 0;
         for (int j = 0; j < n; j++) {
@@ -68,7 +69,7 @@ public final class CodingRate {
                 diagonal -= a[j * n + q] * a[j * n + q];
             }
             if (!(diagonal > 0)) {
-                throw new ArithmeticException("matrix is not positive definite (pivot " + diagonal + ")");
+                return Double.NaN;
             }
             double l = Math.sqrt(diagonal);
             a[j * n + j] = l;

@@ -165,4 +165,18 @@ class BadCheckpointTest {
         Files.write(cut, java.util.Arrays.copyOf(original, original.length - 100));
         assertThatThrownBy(() -> Checkpoints.read(cut)).hasMessageStartingWith(cut + ": truncated (tensor ");
     }
+
+    @Test
+    void overlappingSafetensorsDataIsRefused() throws Exception {
+        String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+        byte[] json = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(8 + json.length + 8)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putLong(json.length).put(json);
+        Path file = temp.resolve("overlap.safetensors");
+        Files.write(file, out.array());
+        assertThatThrownBy(() -> Checkpoints.read(file)).isInstanceOf(CheckpointException.class)
+                .hasMessage(file + ": tensors a and b overlap (corrupt header)");
+    }
 }

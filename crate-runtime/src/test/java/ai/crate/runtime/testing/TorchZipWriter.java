@@ -98,6 +98,52 @@ public final class TorchZipWriter {
         }
     }
 
+    /** Writes an archive holding exactly this {@code data.pkl} and these storages, for tests of malformed pickles. */
+    public static void writeRaw(Path file, byte[] pickle, List<byte[]> storages) throws IOException {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file));
+                ZipOutputStream zip = new ZipOutputStream(out)) {
+            stored(zip, "archive/data.pkl", pickle);
+            for (int i = 0; i < storages.size(); i++) {
+                stored(zip, "archive/data/" + i, storages.get(i));
+            }
+        }
+    }
+
+    /** The pickle of {@code {'w': tensor}} over storage 0 of {@code numel} floats with the given view. */
+    public static byte[] tensorPickle(int numel, int offset, int[] shape, int[] strides) {
+        ByteArrayOutputStream pickle = new ByteArrayOutputStream();
+        pickle.write(new byte[] {(byte) 0x80, 2, '}', '('}, 0, 4);
+        unicode(pickle, "w");
+        global(pickle, "torch._utils", "_rebuild_tensor_v2");
+        pickle.write('(');
+        pickle.write('(');
+        unicode(pickle, "storage");
+        global(pickle, "torch", "FloatStorage");
+        unicode(pickle, "0");
+        unicode(pickle, "cpu");
+        binint(pickle, numel);
+        pickle.write('t');
+        pickle.write('Q');
+        binint(pickle, offset);
+        pickle.write('(');
+        for (int s : shape) {
+            binint(pickle, s);
+        }
+        pickle.write('t');
+        pickle.write('(');
+        for (int s : strides) {
+            binint(pickle, s);
+        }
+        pickle.write('t');
+        pickle.write(0x89);
+        pickle.write(')');
+        pickle.write('t');
+        pickle.write('R');
+        pickle.write('u');
+        pickle.write('.');
+        return pickle.toByteArray();
+    }
+
     private static long[] contiguousStrides(int[] shape) {
         long[] strides = new long[shape.length];
         long stride = 1;

@@ -22,6 +22,14 @@ record ImageInput(float[] images, int batch) {
         if (shape[0] == 0) {
             throw new NpyException(file + ": holds no images (batch dimension is 0)");
         }
-        return new ImageInput(array.toFloats(), shape[0]);
+        float[] images = array.toFloats();
+        int perImage = images.length / shape[0];
+        for (int i = 0; i < images.length; i++) {
+            if (!Float.isFinite(images[i])) {
+                throw new NpyException(file + ": image " + i / perImage + " holds " + images[i] + " at flat index "
+                        + i + "; inputs must be finite (check the preprocessing)");
+            }
+        }
+        return new ImageInput(images, shape[0]);
     }
 }

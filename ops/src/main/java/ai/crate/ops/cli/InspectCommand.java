@@ -44,8 +44,12 @@ final class InspectCommand implements Callable<Integer> {
         Path parent = output.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path temp = parent.resolve(output.getFileName() + ".tmp");
-        Files.writeString(temp, WhiteBoxReport.json(stats, images.batch()));
-        Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.writeString(temp, WhiteBoxReport.json(stats, images.batch()));
+            Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
         System.out.print(WhiteBoxReport.table(stats));
         System.out.println("wrote " + output + " (" + images.batch() + " images)");
         return 0;

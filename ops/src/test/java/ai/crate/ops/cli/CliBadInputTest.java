@@ -113,6 +113,14 @@ class CliBadInputTest {
                 return new Case(checkpoint.toString(), config, doubles.toString(), doubles,
                         "dtype <f8 but <f4 (float32) is required");
             }
+            case "npy-nan": {
+                Path nan = temp.resolve("nan.npy");
+                float[] values = new float[2 * 3 * 32 * 48];
+                values[3 * 32 * 48 + 7] = Float.NaN;
+                Npy.writeFloat32(nan, new int[] {2, 3, 32, 48}, values);
+                return new Case(checkpoint.toString(), config, nan.toString(), nan,
+                        "image 1 holds NaN at flat index 4615; inputs must be finite");
+            }
             default:
                 throw new IllegalArgumentException(kind);
         }
@@ -120,7 +128,7 @@ class CliBadInputTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"truncated", "not-a-zip", "evil-pickle", "integer-tensor", "missing-key",
-            "contradicting-config", "npy-rank", "npy-dtype"})
+            "contradicting-config", "npy-rank", "npy-dtype", "npy-nan"})
     void oneLineNamingTheFileAndExitOne(String kind) throws Exception {
         Case bad = prepare(kind);
         for (String command : List.of("infer", "inspect")) {
