@@ -67,4 +67,20 @@ class ModelBundleTest {
                 CrateConfigJson.readPartial(Fixtures.dir("nonsquare").resolve("config.json")))))
                 .hasMessageContaining("a bundle carries its own config");
     }
+
+    @Test
+    void manifestMustListEveryFile() throws Exception {
+        LoadedModel model = checkpoint();
+        Path bundle = temp.resolve("bundle");
+        ModelBundle.write(bundle, "x", "1", null, model.weights(), model.labels(), model.preprocessing());
+        Path manifest = bundle.resolve("manifest.json");
+        String text = Files.readString(manifest);
+        Files.writeString(manifest, text.replaceAll("\"weights.safetensors\" : \"[0-9a-f]+\",\\s*", ""));
+        assertThatThrownBy(() -> ModelBundle.open(bundle))
+                .isInstanceOf(BundleException.class)
+                .hasMessage(manifest + ": no sha256 for weights.safetensors; every file of a bundle must be listed");
+        Files.writeString(manifest, text.replace("\"crop\" : [ 32, 48 ]", "\"crop\" : \"big\""));
+        assertThatThrownBy(() -> ModelBundle.open(bundle))
+                .hasMessage(manifest + ": preprocessing needs a positive resize and crop ([height, width])");
+    }
 }
