@@ -31,18 +31,11 @@ public final class CrateConfigJson {
     private CrateConfigJson() {
     }
 
+    /** Reads a complete config file, applying the authors' defaults for optional keys. */
     public static CrateConfig read(Path file) throws ConfigException {
-        JsonNode node;
+        PartialConfig partial = readPartial(file);
         try {
-            node = MAPPER.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(file + ": not valid JSON (" + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ")");
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read config (" + e.getMessage() + ")");
-        }
-        try {
-            return fromJson(node);
+            return partial.complete();
         } catch (ConfigException e) {
             throw new ConfigException(file + ": " + e.getMessage());
         }

@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -94,34 +95,30 @@ public final class Npy {
 
     /** Writes a float32 array in C order, through a temporary file renamed into place. */
     public static void writeFloat32(Path file, int[] shape, float[] values) throws IOException {
-        checkLength(shape, values.length);
-        ByteBuffer data = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        data.asFloatBuffer().put(values);
-        write(file, NpyType.FLOAT32, shape, data.array());
+        write(file, NpyType.FLOAT32, shape, values.length, data -> data.asFloatBuffer().put(values));
     }
 
     /** Writes a float64 array in C order, through a temporary file renamed into place. */
     public static void writeFloat64(Path file, int[] shape, double[] values) throws IOException {
-        checkLength(shape, values.length);
-        ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        data.asDoubleBuffer().put(values);
-        write(file, NpyType.FLOAT64, shape, data.array());
+        write(file, NpyType.FLOAT64, shape, values.length, data -> data.asDoubleBuffer().put(values));
     }
 
     /** Writes an int32 array in C order, through a temporary file renamed into place. */
     public static void writeInt32(Path file, int[] shape, int[] values) throws IOException {
-        checkLength(shape, values.length);
-        ByteBuffer data = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        data.asIntBuffer().put(values);
-        write(file, NpyType.INT32, shape, data.array());
+        write(file, NpyType.INT32, shape, values.length, data -> data.asIntBuffer().put(values));
     }
 
     /** Writes an int64 array in C order, through a temporary file renamed into place. */
     public static void writeInt64(Path file, int[] shape, long[] values) throws IOException {
-        checkLength(shape, values.length);
-        ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        data.asLongBuffer().put(values);
-        write(file, NpyType.INT64, shape, data.array());
+        write(file, NpyType.INT64, shape, values.length, data -> data.asLongBuffer().put(values));
+    }
+
+    private static void write(Path file, NpyType type, int[] shape, int count, Consumer<ByteBuffer> fill)
+            throws IOException {
+        checkLength(shape, count);
+        ByteBuffer data = ByteBuffer.allocate(count * type.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        fill.accept(data);
+        write(file, type, shape, data.array());
     }
 
     private static void write(Path file, NpyType type, int[] shape, byte[] data) throws IOException {

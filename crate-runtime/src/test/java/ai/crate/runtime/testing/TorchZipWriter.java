@@ -1,5 +1,6 @@
 package ai.crate.runtime.testing;
 
+import ai.crate.runtime.tensor.StoredTensor;
 import ai.crate.runtime.tensor.Tensor;
 
 import java.io.BufferedOutputStream;
@@ -41,7 +42,7 @@ public final class TorchZipWriter {
             boolean transpose = transposed.contains(tensor.name()) && tensor.rank() == 2;
             float[] values = tensor.toArray();
             int[] shape = tensor.shape();
-            long[] strides = contiguousStrides(shape);
+            long[] strides = StoredTensor.contiguousStrides(shape);
             if (transpose) {
                 int rows = shape[0];
                 int cols = shape[1];
@@ -57,30 +58,8 @@ public final class TorchZipWriter {
             ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
             bytes.asFloatBuffer().put(values);
             storages.add(bytes.array());
-            unicode(pickle, "module." + tensor.name());
-            global(pickle, "torch._utils", "_rebuild_tensor_v2");
-            pickle.write('(');
-            pickle.write('(');
-            unicode(pickle, "storage");
-            global(pickle, "torch", "FloatStorage");
-            unicode(pickle, String.valueOf(storages.size() - 1));
-            unicode(pickle, "cpu");
-            binint(pickle, values.length);
-            pickle.write(new byte[] {'t', 'Q'});
-            binint(pickle, 0);
-            pickle.write('(');
-            for (int s : shape) {
-                binint(pickle, s);
-            }
-            pickle.write('t');
-            pickle.write('(');
-            for (long s : strides) {
-                binint(pickle, (int) s);
-            }
-            pickle.write('t');
-            pickle.write(0x89);
-            global(pickle, "collections", "OrderedDict");
-            pickle.write(new byte[] {')', 'R', 't', 'R'});
+            tensorEntry(pickle, "module." + tensor.name(), storages.size() - 1, values.length, 0, shape,
+                    strides);
         }
         pickle.write('u');
         unicode(pickle, "epoch");
@@ -113,13 +92,22 @@ public final class TorchZipWriter {
     public static byte[] tensorPickle(int numel, int offset, int[] shape, int[] strides) {
         ByteArrayOutputStream pickle = new ByteArrayOutputStream();
         pickle.write(new byte[] {(byte) 0x80, 2, '}', '('}, 0, 4);
-        unicode(pickle, "w");
+        tensorEntry(pickle, "w", 0, numel, offset, shape, java.util.Arrays.stream(strides).asLongStream().toArray());
+        pickle.write('u');
+        pickle.write('.');
+        return pickle.toByteArray();
+    }
+
+    /** {@code key, _rebuild_tensor_v2(storage, offset, shape, strides, False, OrderedDict())} onto the stack. */
+    private static void tensorEntry(ByteArrayOutputStream pickle, String key, int storage, int numel, int offset,
+            int[] shape, long[] strides) {
+        unicode(pickle, key);
         global(pickle, "torch._utils", "_rebuild_tensor_v2");
         pickle.write('(');
         pickle.write('(');
         unicode(pickle, "storage");
         global(pickle, "torch", "FloatStorage");
-        unicode(pickle, "0");
+        unicode(pickle, String.valueOf(storage));
         unicode(pickle, "cpu");
         binint(pickle, numel);
         pickle.write('t');
@@ -131,27 +119,16 @@ public final class TorchZipWriter {
         }
         pickle.write('t');
         pickle.write('(');
-        for (int s : strides) {
-            binint(pickle, s);
+        for (long s : strides) {
+            binint(pickle, (int) s);
         }
         pickle.write('t');
         pickle.write(0x89);
+        global(pickle, "collections", "OrderedDict");
         pickle.write(')');
+        pickle.write('R');
         pickle.write('t');
         pickle.write('R');
-        pickle.write('u');
-        pickle.write('.');
-        return pickle.toByteArray();
-    }
-
-    private static long[] contiguousStrides(int[] shape) {
-        long[] strides = new long[shape.length];
-        long stride = 1;
-        for (int axis = shape.length - 1; axis >= 0; axis--) {
-            strides[axis] = stride;
-            stride *= shape[axis];
-        }
-        return strides;
     }
 
     private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
