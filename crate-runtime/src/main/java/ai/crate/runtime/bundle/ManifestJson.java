@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -85,8 +84,7 @@ final class ManifestJson {
             Preprocessing preprocessing = new Preprocessing(pre.get("resize").asInt(), cropSize[0], cropSize[1],
                     doubles(file, required(file, pre, "mean")), doubles(file, required(file, pre, "std")));
             Map<String, String> sha = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = required(file, root, "sha256").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : required(file, root, "sha256").properties()) {
                 sha.put(e.getKey(), e.getValue().asText());
             }
             return new BundleManifest(required(file, root, "name").asText(), required(file, root, "version").asText(),

@@ -14,7 +14,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -59,8 +58,7 @@ final class SafetensorsReader {
             long dataSize = size - dataStart;
             Map<String, StoredTensor> tensors = new LinkedHashMap<>();
             TreeMap<Long, String> starts = new TreeMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = it.next();
+            for (Map.Entry<String, JsonNode> field : header.properties()) {
                 if (field.getKey().equals("__metadata__")) {
                     continue;
                 }

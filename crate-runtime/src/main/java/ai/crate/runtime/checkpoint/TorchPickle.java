@@ -9,7 +9,6 @@ import net.razorvine.pickle.Unpickler;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,20 +50,6 @@ final class TorchPickle extends Unpickler {
         }
     }
 
-    /** An OrderedDict; state set by BUILD (the state dict's {@code _metadata}) is kept but not interpreted. */
-    static final class PickleDict extends LinkedHashMap<Object, Object> {
-        private static final long serialVersionUID = 1L;
-        private transient Object state;
-
-        public void __setstate__(HashMap<?, ?> newState) {
-            this.state = newState;
-        }
-
-        Object state() {
-            return state;
-        }
-    }
-
     private static final Map<String, DType> STORAGE_TYPES = Map.ofEntries(
             Map.entry("FloatStorage", DType.F32), Map.entry("HalfStorage", DType.F16),
             Map.entry("BFloat16Storage", DType.BF16), Map.entry("DoubleStorage", DType.F64),
@@ -80,13 +65,6 @@ final class TorchPickle extends Unpickler {
     private static final IObjectConstructor REBUILD_PARAMETER = args -> args[0];
     private static final int MAX_KEY_DEPTH = 4;
     private static final int DESCRIBE_LIMIT = 160;
-
-    private final List<StorageRef> storages = new ArrayList<>();
-
-    /** Storages referenced by the pickle, in order of first appearance. */
-    List<StorageRef> storages() {
-        return storages;
-    }
 
     @Override
     protected Object dispatch(short key) throws PickleException, IOException {
@@ -146,9 +124,8 @@ final class TorchPickle extends Unpickler {
             case Opcodes.BUILD: {
                 Object state = stack.pop();
                 Object target = stack.peek();
-                if (target instanceof PickleDict && state instanceof HashMap) {
-                    ((PickleDict) target).__setstate__((HashMap<?, ?>) state);
-                } else if (!(target instanceof Inert || target instanceof TensorRef)) {
+                boolean stateDictMetadata = target instanceof Map && state instanceof Map;
+                if (!(stateDictMetadata || target instanceof Inert || target instanceof TensorRef)) {
                     throw new UnsafePickleException("pickle sets the state of " + describe(target)
                             + ", which a weights file never needs");
                 }
@@ -180,10 +157,8 @@ final class TorchPickle extends Unpickler {
         if (!(parts[1] instanceof StorageType)) {
             throw new PickleException("persistent id names " + describe(parts[1]) + " instead of a storage type");
         }
-        StorageRef ref = new StorageRef(String.valueOf(parts[2]), ((StorageType) parts[1]).dtype(),
+        return new StorageRef(String.valueOf(parts[2]), ((StorageType) parts[1]).dtype(),
                 toLong(parts[4], "storage size"));
-        storages.add(ref);
-        return ref;
     }
 
     private static Object resolve(String module, String name) {
@@ -193,7 +168,7 @@ final class TorchPickle extends Unpickler {
         }
         switch (global) {
             case "collections.OrderedDict":
-                return (IObjectConstructor) args -> new PickleDict();
+                return (IObjectConstructor) args -> new LinkedHashMap<>();
             case "torch._utils._rebuild_tensor_v2":
             case "torch._utils._rebuild_tensor":
                 return REBUILD_TENSOR;
