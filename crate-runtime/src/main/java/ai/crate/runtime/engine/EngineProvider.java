@@ -21,8 +21,8 @@ public interface EngineProvider {
 
     /** The result of a probe: available, or not with a reason a user can act on. */
     record Availability(boolean available, String reason) {
-        public static Availability yes() {
-            return new Availability(true, "available");
+        public static Availability yes(String detail) {
+            return new Availability(true, detail);
         }
 
         public static Availability no(String reason) {

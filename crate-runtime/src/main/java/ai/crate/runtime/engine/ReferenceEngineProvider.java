@@ -16,7 +16,7 @@ public final class ReferenceEngineProvider implements EngineProvider {
 
     @Override
     public Availability probe() {
-        return Availability.yes();
+        return Availability.yes("pure Java, always available (the readable oracle, not fast)");
     }
 
     @Override
