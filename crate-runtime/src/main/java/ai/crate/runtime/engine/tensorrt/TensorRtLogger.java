@@ -1,0 +1,21 @@
+package ai.crate.runtime.engine.tensorrt;
+
+import org.bytedeco.tensorrt.nvinfer.ILogger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Forwards TensorRT's log to SLF4J (errors as errors, warnings as warnings, the rest at debug). */
+final class TensorRtLogger extends ILogger {
+    private static final Logger LOG = LoggerFactory.getLogger("tensorrt");
+
+    @Override
+    public void log(Severity severity, String message) {
+        if (severity == Severity.kINTERNAL_ERROR || severity == Severity.kERROR) {
+            LOG.error("{}", message);
+        } else if (severity == Severity.kWARNING) {
+            LOG.warn("{}", message);
+        } else {
+            LOG.debug("{}", message);
+        }
+    }
+}
