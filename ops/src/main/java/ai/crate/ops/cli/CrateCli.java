@@ -12,8 +12,10 @@ import java.io.PrintWriter;
  * and exit 1; bad arguments print the problem and a pointer to {@code --help} and exit 2.
  */
 @Command(name = "crate", mixinStandardHelpOptions = true, version = "crate 0.1.0",
-        description = "CRATE white-box transformer: import checkpoints, run inference, measure every layer.",
+        description = "CRATE white-box transformer: import checkpoints, run inference on CPUs and GPUs, measure every"
+                + " layer.",
         subcommands = {InfoCommand.class, ImportCommand.class, InferCommand.class, InspectCommand.class,
+                ExportOnnxCommand.class, BuildEngineCommand.class, EnginesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CrateCli implements Runnable {
 

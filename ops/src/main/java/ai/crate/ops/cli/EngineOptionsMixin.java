@@ -7,7 +7,9 @@ import ai.crate.runtime.engine.LayerObserver;
 import ai.crate.runtime.model.CrateWeights;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 /** The {@code --engine}, {@code --threads} and {@code --batch-size} options, and the chunked run they control. */
 final class EngineOptionsMixin {
@@ -22,11 +24,24 @@ final class EngineOptionsMixin {
             description = "Images per engine call (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp16",
+            description = "GPU engines: plan precision (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--engine-cache", paramLabel = "DIR",
+            description = "GPU engines: where built plans are cached (default: $CRATE_ENGINE_CACHE or"
+                    + " ~/.cache/crate/engines).")
+    Path engineCache;
+
     CrateEngine create(CrateWeights weights) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
-        EngineOptions options = threads == null ? EngineOptions.defaults() : new EngineOptions(threads);
+        EngineOptions options = (threads == null ? EngineOptions.defaults() : new EngineOptions(threads))
+                .withPrecision(precision).withBatchSizes(List.of(batchSize));
+        if (engineCache != null) {
+            options = options.withCacheDirectory(engineCache);
+        }
         return Engines.create(engine, weights, options);
     }
 

@@ -146,4 +146,34 @@ class CrateCliTest {
         assertThat(CrateCli.run("infer", "--input", INPUT)).isEqualTo(2);
         assertThat(stderr()).contains("Missing required options");
     }
+
+    @Test
+    void enginesNamesEachEngineWithAReason() {
+        assertThat(CrateCli.run("engines")).isZero();
+        assertThat(stdout()).containsPattern("tensorrt\\s+(available|unavailable)\\s+\\S+")
+                .containsPattern("onnxruntime\\s+available")
+                .containsPattern("reference\\s+available\\s+pure Java")
+                .contains("auto picks: ");
+    }
+
+    @Test
+    void exportOnnxWritesAGraphThatOnnxRuntimeRuns() throws Exception {
+        Path onnx = temp.resolve("model.onnx");
+        assertThat(CrateCli.run("export-onnx", "--model", MODEL, "--config", CONFIG, "--output", onnx.toString(),
+                "--graph", "reference", "--fp16", "--codes-layers", "0,1")).as(stderr()).isZero();
+        assertThat(stdout()).contains("wrote " + onnx + ": reference graph, opset 17").contains("LayerNormalization");
+        var model = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(onnx));
+        assertThat(model.getGraph().getOutputList()).extracting(o -> o.getName())
+                .containsExactly("logits", "codes_0", "codes_1");
+
+        err.reset();
+        assertThat(CrateCli.run("export-onnx", "--model", MODEL, "--config", CONFIG, "--output", onnx.toString(),
+                "--codes-layers", "7")).isEqualTo(1);
+        assertThat(stderr().strip()).isEqualTo("crate export-onnx: codes layer 7 does not exist: the model has"
+                + " layers 0..1");
+        err.reset();
+        assertThat(CrateCli.run("build-engine", "--onnx", CASE.resolve("input.npy").toString(), "--output",
+                temp.resolve("x.plan").toString())).isEqualTo(1);
+        assertThat(stderr()).contains("not an ONNX model");
+    }
 }

@@ -8,6 +8,9 @@ import org.bytedeco.tensorrt.global.nvonnxparser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * Finds out, once per process and without ever throwing, whether TensorRT can run here: the CUDA runtime loads, a GPU
  * is visible, and TensorRT 10's {@code libnvinfer} and ONNX parser load. The result names the GPU or says exactly
@@ -15,6 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TensorRtProbe {
     private static final Logger LOG = LoggerFactory.getLogger(TensorRtProbe.class);
+    private static final Pattern MISSING_LIBRARY = Pattern.compile("([\\w.+-]+\\.so[\\w.]*): cannot open shared object");
 
     /** Either a GPU (available) or the reason TensorRT cannot run. */
     public record Result(GpuInfo gpu, String reason) {
@@ -38,8 +42,7 @@ public final class TensorRtProbe {
         try {
             Loader.load(cudart.class);
         } catch (Throwable e) {
-            return absent("the CUDA 12 runtime (libcudart.so.12) cannot be loaded; install CUDA 12 from NVIDIA's"
-                    + " packages, or JetPack 6 on a Jetson", e);
+            return absent("CUDA cannot be loaded", e);
         }
         try {
             int[] count = new int[1];
@@ -61,8 +64,7 @@ public final class TensorRtProbe {
                 Loader.load(nvinfer.class);
                 Loader.load(nvonnxparser.class);
             } catch (Throwable e) {
-                return absent("TensorRT 10 (libnvinfer.so.10, libnvonnxparser.so.10) cannot be loaded; install"
-                        + " TensorRT 10 from NVIDIA's packages (x86) or JetPack 6 (Jetson)", e);
+                return absent("TensorRT 10 cannot be loaded", e);
             }
             int version = nvinfer.getInferLibVersion();
             String text = (version / 10000) + "." + (version / 100 % 100) + "." + (version % 100);
@@ -80,9 +82,35 @@ public final class TensorRtProbe {
     }
 
     private static Result absent(String reason, Throwable cause) {
-        String detail = cause == null ? "" : ": " + firstLine(cause);
+        String detail = cause == null ? "" : ": " + explain(cause);
         LOG.debug("tensorrt unavailable: {}{}", reason, detail, cause);
         return new Result(null, reason + detail);
+    }
+
+    /** The missing shared library behind a load failure, with what provides it, or the deepest message. */
+    static String explain(Throwable error) {
+        Throwable deepest = error;
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            deepest = t;
+            Matcher missing = MISSING_LIBRARY.matcher(String.valueOf(t.getMessage()));
+            if (missing.find()) {
+                String library = missing.group(1);
+                if (library.startsWith("libcuda.so")) {
+                    return library + " is missing: no NVIDIA driver here (install the driver, or JetPack 6 on a"
+                            + " Jetson)";
+                }
+                if (library.startsWith("libcudart") || library.startsWith("libcublas")
+                        || library.startsWith("libnvrtc")) {
+                    return library + " is missing: install the CUDA 12 runtime (NVIDIA's packages, or JetPack 6)";
+                }
+                if (library.startsWith("libnvinfer") || library.startsWith("libnvonnxparser")) {
+                    return library + " is missing: install TensorRT 10 (NVIDIA's packages on x86, JetPack 6 on"
+                            + " Jetson)";
+                }
+                return library + " is missing";
+            }
+        }
+        return firstLine(deepest);
     }
 
     private static String firstLine(Throwable e) {

@@ -96,6 +96,21 @@ class TensorRtWithoutGpuTest {
     }
 
     @Test
+    void loadFailuresNameTheMissingLibraryAndWhatProvidesIt() {
+        UnsatisfiedLinkError cause = new UnsatisfiedLinkError("/root/.javacpp/cache/x/libjnicudart.so: libcuda.so.1:"
+                + " cannot open shared object file: No such file or directory");
+        UnsatisfiedLinkError outer = new UnsatisfiedLinkError("no jnicudart in java.library.path: /usr/lib");
+        outer.initCause(cause);
+        assertThat(TensorRtProbe.explain(outer)).isEqualTo("libcuda.so.1 is missing: no NVIDIA driver here (install"
+                + " the driver, or JetPack 6 on a Jetson)");
+        assertThat(TensorRtProbe.explain(new UnsatisfiedLinkError("libnvinfer.so.10: cannot open shared object file")))
+                .startsWith("libnvinfer.so.10 is missing: install TensorRT 10");
+        assertThat(TensorRtProbe.explain(new UnsatisfiedLinkError("libcudart.so.12: cannot open shared object file")))
+                .startsWith("libcudart.so.12 is missing: install the CUDA 12 runtime");
+        assertThat(TensorRtProbe.explain(new IllegalStateException("odd\nsecond line"))).isEqualTo("odd");
+    }
+
+    @Test
     void withoutCudaTheProbeSaysWhyAndNothingThrows() throws Exception {
         TensorRtProbe.Result result = TensorRtProbe.probe();
         assumeFalse(result.available(), "a GPU with TensorRT is present; TensorRtGpuITCase covers it");
