@@ -1,6 +1,6 @@
 package ai.crate.runtime.model;
 
-import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * The spec's exact-in-real-arithmetic rewrites, computed in double and rounded once: the ISTA step as one matrix
@@ -21,18 +21,20 @@ public final class Folds {
      */
     public static double[] istaMatrix(float[] dictionary, int d, double eta) {
         double[] gram = new double[d * d];
-        double[] row = new double[d];
-        for (int i = 0; i < d; i++) {
-            Arrays.fill(row, 0);
+        IntStream.range(0, d).parallel().forEach(i -> {
+            double[] row = new double[d];
             for (int k = 0; k < d; k++) {
                 double dki = dictionary[k * d + i];
                 int base = k * d;
-                for (int j = 0; j < d; j++) {
+                for (int j = i; j < d; j++) {
                     row[j] += dki * dictionary[base + j];
                 }
             }
-            System.arraycopy(row, 0, gram, i * d, d);
-        }
+            for (int j = i; j < d; j++) {
+                gram[i * d + j] = row[j];
+                gram[j * d + i] = row[j];
+            }
+        });
         double[] m = new double[d * d];
         for (int i = 0; i < d; i++) {
             for (int j = 0; j < d; j++) {
