@@ -1,0 +1,119 @@
+package ai.crate.runtime.engine.fast;
+
+import ai.crate.runtime.config.CrateConfig;
+import ai.crate.runtime.model.CrateWeights;
+import ai.crate.runtime.model.Folds;
+import ai.crate.runtime.model.WeightKeys;
+import ai.crate.runtime.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * The fast engine's weights: every LayerNorm affine that a product follows is folded into it, the ISTA step is one
+ * matrix {@code diag(γ₂)·(I + η(D − DᵀD))} with bias {@code β₂·M − ηλ}, and all matrices live off-heap in
+ * {@code [in, out]} layout for OpenBLAS. Only the embedding LayerNorm keeps its affine (the position embedding
+ * follows it, not a product).
+ */
+final class FastWeights implements AutoCloseable {
+    /** One layer: projection {@code [d, K·p]} and bias, output projection {@code [K·p, d]} (or null), ISTA {@code [d, d]}. */
+    record Layer(NativeFloats qkv, float[] qkvBias, NativeFloats toOut, float[] toOutBias, NativeFloats ista,
+            float[] istaBias) {
+    }
+
+    final NativeFloats patch;
+    final float[] patchBias;
+    final float[] embedGamma;
+    final float[] embedBeta;
+    final float[] clsToken;
+    final float[] posEmbedding;
+    final List<Layer> layers;
+    final NativeFloats head;
+    final float[] headBias;
+    private final List<NativeFloats> blocks = new ArrayList<>();
+
+    FastWeights(CrateWeights weights) {
+        CrateConfig config = weights.config();
+        int d = config.dim();
+        int inner = config.innerDim();
+        Folds.Affine patchFold = foldLinear(weights, WeightKeys.PATCH_NORM, WeightKeys.PATCH_LINEAR);
+        patch = keep(NativeFloats.of(patchFold.weight()));
+        patchBias = patchFold.bias();
+        embedGamma = weights.get(WeightKeys.EMBED_NORM + "weight").toArray();
+        embedBeta = weights.get(WeightKeys.EMBED_NORM + "bias").toArray();
+        clsToken = weights.clsToken().toArray();
+        posEmbedding = weights.posEmbedding().toArray();
+        Layer[] folded = new Layer[config.depth()];
+        IntStream.range(0, config.depth()).forEach(l -> {
+            CrateWeights.Layer layer = weights.layers().get(l);
+            Folds.Affine qkv = Folds.foldLayerNorm(layer.norm1Weight().toArray(), layer.norm1Bias().toArray(),
+                    Folds.transposed(layer.qkv().toArray(), inner, d), d, inner, null, 0);
+            NativeFloats toOut = null;
+            float[] toOutBias = null;
+            if (layer.toOutWeight() != null) {
+                toOut = NativeFloats.of(transposed(layer.toOutWeight()));
+                toOutBias = layer.toOutBias().toArray();
+            }
+            double[] m = Folds.istaMatrix(layer.ista().toArray(), d, config.ista());
+            Folds.Affine ista = Folds.foldLayerNorm(layer.norm2Weight().toArray(), layer.norm2Bias().toArray(), m, d, d,
+                    null, (double) config.ista() * config.lambd());
+            folded[l] = new Layer(NativeFloats.of(qkv.weight()), qkv.bias(), toOut, toOutBias,
+                    NativeFloats.of(ista.weight()), ista.bias());
+        });
+        List<Layer> list = new ArrayList<>();
+        for (Layer layer : folded) {
+            keep(layer.qkv());
+            keep(layer.ista());
+            if (layer.toOut() != null) {
+                keep(layer.toOut());
+            }
+            list.add(layer);
+        }
+        layers = List.copyOf(list);
+        Folds.Affine headFold = foldLinear(weights, WeightKeys.HEAD_NORM, WeightKeys.HEAD_LINEAR);
+        head = keep(NativeFloats.of(headFold.weight()));
+        headBias = headFold.bias();
+    }
+
+    /** Multiply-adds per image that this folded form really performs. */
+    static long multiplyAdds(CrateConfig config) {
+        long t = config.tokens();
+        long d = config.dim();
+        long inner = config.innerDim();
+        long perLayer = t * d * inner + 2 * t * t * inner + t * d * d + (config.projectOut() ? t * inner * d : 0);
+        return (long) config.numPatches() * config.patchDim() * d + config.depth() * perLayer + d * config.numClasses();
+    }
+
+    private static Folds.Affine foldLinear(CrateWeights weights, String normPrefix, String linearPrefix) {
+        Tensor linear = weights.get(linearPrefix + "weight");
+        int out = linear.dim(0);
+        int in = linear.dim(1);
+        return Folds.foldLayerNorm(weights.get(normPrefix + "weight").toArray(), weights.get(normPrefix + "bias")
+                .toArray(), Folds.transposed(linear.toArray(), out, in), in, out,
+                weights.get(linearPrefix + "bias").toArray(), 0);
+    }
+
+    private static float[] transposed(Tensor weight) {
+        int out = weight.dim(0);
+        int in = weight.dim(1);
+        float[] values = weight.toArray();
+        float[] t = new float[values.length];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                t[i * out + o] = values[o * in + i];
+            }
+        }
+        return t;
+    }
+
+    private NativeFloats keep(NativeFloats block) {
+        blocks.add(block);
+        return block;
+    }
+
+    @Override
+    public void close() {
+        blocks.forEach(NativeFloats::close);
+    }
+}

@@ -1,0 +1,53 @@
+package ai.crate.runtime.engine.fast;
+
+import ai.crate.runtime.config.CrateConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The off-heap activations of one forward pass for up to {@code capacity} images, plus per-worker scratch (attention
+ * scores) and per-worker OpenBLAS handles. A workspace serves one call at a time; the engine keeps a pool of them so
+ * concurrent callers never share one, and steady-state calls allocate nothing.
+ */
+final class Workspace implements AutoCloseable {
+    final int capacity;
+    final NativeFloats patches;
+    final NativeFloats z;
+    final NativeFloats x;
+    final NativeFloats w;
+    final NativeFloats concat;
+    final NativeFloats pooled;
+    final NativeFloats logits;
+    final NativeFloats[] scores;
+    final Blas[] blas;
+    private final List<NativeFloats> blocks = new ArrayList<>();
+
+    Workspace(CrateConfig config, int capacity, int workers) {
+        this.capacity = capacity;
+        long rows = (long) capacity * config.tokens();
+        patches = keep(new NativeFloats((long) capacity * config.numPatches() * config.patchDim()));
+        z = keep(new NativeFloats(rows * config.dim()));
+        x = keep(new NativeFloats(rows * config.dim()));
+        w = keep(new NativeFloats(rows * config.innerDim()));
+        concat = keep(new NativeFloats(rows * config.innerDim()));
+        pooled = keep(new NativeFloats((long) capacity * config.dim()));
+        logits = keep(new NativeFloats((long) capacity * config.numClasses()));
+        scores = new NativeFloats[workers];
+        blas = new Blas[workers];
+        for (int i = 0; i < workers; i++) {
+            scores[i] = keep(new NativeFloats((long) config.tokens() * config.tokens()));
+            blas[i] = new Blas();
+        }
+    }
+
+    private NativeFloats keep(NativeFloats block) {
+        blocks.add(block);
+        return block;
+    }
+
+    @Override
+    public void close() {
+        blocks.forEach(NativeFloats::close);
+    }
+}

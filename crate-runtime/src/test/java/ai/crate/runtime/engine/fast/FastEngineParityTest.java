@@ -1,0 +1,132 @@
+package ai.crate.runtime.engine.fast;
+
+import ai.crate.runtime.config.CrateConfig;
+import ai.crate.runtime.config.CrateConfigJson;
+import ai.crate.runtime.config.Presets;
+import ai.crate.runtime.engine.EngineOptions;
+import ai.crate.runtime.engine.LayerTensors;
+import ai.crate.runtime.engine.ReferenceEngine;
+import ai.crate.runtime.load.ModelLoader;
+import ai.crate.runtime.model.CrateWeights;
+import ai.crate.runtime.testing.FixtureWeights;
+import ai.crate.runtime.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The fast engine gives the reference engine's logits to 1e-4 relative on the four presets and the edge configs, on
+ * random inputs drawn fresh each run (the seed is printed), for several batch sizes, and under concurrent use.
+ */
+class FastEngineParityTest {
+    private static final long SEED = System.nanoTime();
+
+    static Stream<Arguments> models() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String preset : List.of("tiny", "small", "base", "large")) {
+            cases.add(Arguments.of("preset " + preset, preset, null));
+        }
+        cases.add(Arguments.of("non-square image and patches", "nonsquare", "checkpoint.pth.tar"));
+        cases.add(Arguments.of("mean pool, ista 0.25", "meanpool", "model.safetensors"));
+        cases.add(Arguments.of("one head without to_out", "onehead", "weights.pt"));
+        cases.add(Arguments.of("ista 0.05, 3 classes", "modelkey", "checkpoint.pth"));
+        return cases.stream();
+    }
+
+    static float[] randomImages(CrateConfig config, int batch, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] images = new float[batch * config.channels() * config.imageHeight() * config.imageWidth()];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) (random.nextGaussian() * 1.5);
+        }
+        return images;
+    }
+
+    static CrateWeights weights(String fixture, String checkpoint) throws Exception {
+        if (checkpoint == null) {
+            return FixtureWeights.weights(Presets.named(fixture));
+        }
+        var dir = Fixtures.dir(fixture);
+        return ModelLoader.load(dir.resolve(checkpoint),
+                Optional.of(CrateConfigJson.readPartial(dir.resolve("config.json")))).weights();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void matchesTheReferenceEngine(String name, String fixture, String checkpoint) throws Exception {
+        System.out.println("FastEngineParityTest seed " + SEED + " (" + name + ")");
+        CrateWeights weights = weights(fixture, checkpoint);
+        CrateConfig config = weights.config();
+        int[] batches = fixture.equals("large") ? new int[] {1} : new int[] {1, 3};
+        try (ReferenceEngine reference = new ReferenceEngine(weights, new EngineOptions(2));
+                FastEngine fast = new FastEngine(weights, new EngineOptions(2))) {
+            for (int batch : batches) {
+                float[] images = randomImages(config, batch, SEED + batch);
+                Fixtures.assertLogitsMatch(fast.forward(images, batch), reference.forward(images, batch));
+            }
+        }
+    }
+
+    @Test
+    void layerTensorsMatchTheReferenceEngine() throws Exception {
+        CrateWeights weights = weights("nonsquare", "checkpoint.pth.tar");
+        float[] images = randomImages(weights.config(), 2, SEED);
+        Map<String, float[]> expected = new ConcurrentHashMap<>();
+        Map<String, float[]> actual = new ConcurrentHashMap<>();
+        try (ReferenceEngine reference = new ReferenceEngine(weights, new EngineOptions(2));
+                FastEngine fast = new FastEngine(weights, new EngineOptions(2))) {
+            reference.forward(images, 2, (int image, int layer, LayerTensors t) -> record(expected, image, layer, t));
+            fast.forward(images, 2, (int image, int layer, LayerTensors t) -> record(actual, image, layer, t));
+        }
+        assertThat(actual.keySet()).isEqualTo(expected.keySet()).hasSize(2 * 2 * 3);
+        expected.forEach((key, values) -> Fixtures.assertLogitsMatch(actual.get(key), values));
+    }
+
+    private static void record(Map<String, float[]> into, int image, int layer, LayerTensors t) {
+        into.put(image + "/" + layer + "/w", java.util.Arrays.copyOf(t.w(), t.tokens() * t.heads() * t.dimHead()));
+        into.put(image + "/" + layer + "/zHalf", java.util.Arrays.copyOf(t.zHalf(), t.tokens() * t.dim()));
+        into.put(image + "/" + layer + "/zNext", java.util.Arrays.copyOf(t.zNext(), t.tokens() * t.dim()));
+    }
+
+    @Test
+    void oneEngineSharedByConcurrentCallers() throws Exception {
+        CrateWeights weights = weights("meanpool", "model.safetensors");
+        try (ReferenceEngine reference = new ReferenceEngine(weights, new EngineOptions(1));
+                FastEngine fast = new FastEngine(weights, new EngineOptions(2))) {
+            ExecutorService callers = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> runs = new ArrayList<>();
+                for (int caller = 0; caller < 4; caller++) {
+                    long seed = SEED + 100 + caller;
+                    int batch = 1 + caller;
+                    runs.add(callers.submit(() -> {
+                        for (int repeat = 0; repeat < 20; repeat++) {
+                            float[] images = randomImages(weights.config(), batch, seed + repeat);
+                            Fixtures.assertLogitsMatch(fast.forward(images, batch), reference.forward(images, batch));
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> run : runs) {
+                    run.get();
+                }
+            } finally {
+                callers.shutdownNow();
+            }
+        }
+    }
+}
