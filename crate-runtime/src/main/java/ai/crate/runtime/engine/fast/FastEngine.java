@@ -101,7 +101,7 @@ public final class FastEngine implements CrateEngine {
         int rows = batch * t;
         float eps = CrateConfig.LAYER_NORM_EPS;
 
-        pool.run(batch, (worker, image) -> patchify(ws, images, image));
+        pool.run(batch, (worker, image) -> patchify(ws, worker, images, image));
         gemmRows(ws, batch * n, d, patchDim, ws.patches, weights.patch, 0f, ws.x, (worker, r0, r1) -> {
             ByteBuffer x = ws.x.bytes();
             for (int r = r0; r < r1; r++) {
@@ -111,9 +111,10 @@ public final class FastEngine implements CrateEngine {
         pool.run(batch, (worker, image) -> assembleTokens(ws, image));
 
         boolean trace = observer.wantsLayers();
+        normRows(ws.z, ws.x, rows, d, eps);
         for (int l = 0; l < config.depth(); l++) {
             FastWeights.Layer layer = weights.layers.get(l);
-            normRows(ws.z, ws.x, rows, d, eps);
+            boolean last = l == config.depth() - 1;
             gemmRows(ws, rows, inner, d, ws.x, layer.qkv(), 0f, ws.w, (worker, r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     RowOps.addBias(ws.w.bytes(), (long) r * inner, inner, layer.qkvBias(), false);
@@ -125,6 +126,7 @@ public final class FastEngine implements CrateEngine {
                 gemmRows(ws, rows, d, inner, ws.concat, layer.toOut(), 1f, ws.z, (worker, r0, r1) -> {
                     for (int r = r0; r < r1; r++) {
                         RowOps.addBias(ws.z.bytes(), (long) r * d, d, layer.toOutBias(), false);
+                        RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
                     }
                 });
             } else {
@@ -132,15 +134,18 @@ public final class FastEngine implements CrateEngine {
                     int[] range = range(rows, block);
                     for (int r = range[0]; r < range[1]; r++) {
                         RowOps.add(ws.z.bytes(), (long) r * d, ws.concat.bytes(), (long) r * inner, d);
+                        RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
                     }
                 });
             }
             float[][] wCopy = trace ? copyImages(ws.w, batch, t * inner) : null;
             float[][] zHalfCopy = trace ? copyImages(ws.z, batch, t * d) : null;
-            normRows(ws.z, ws.x, rows, d, eps);
             gemmRows(ws, rows, d, d, ws.x, layer.ista(), 0f, ws.z, (worker, r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     RowOps.addBias(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true);
+                    if (!last) {
+                        RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
+                    }
                 }
             });
             if (trace) {
@@ -164,8 +169,11 @@ public final class FastEngine implements CrateEngine {
         return logits;
     }
 
-    /** Patch tokens of one image into {@code patches}, then LayerNorm without affine (folded into the product). */
-    private void patchify(Workspace ws, float[] images, int image) {
+    /**
+     * Patch tokens of one image, gathered on the heap, normalised without affine (folded into the product) and copied
+     * into {@code patches} in one bulk write.
+     */
+    private void patchify(Workspace ws, int worker, float[] images, int image) {
         int c = config.channels();
         int height = config.imageHeight();
         int width = config.imageWidth();
@@ -174,27 +182,27 @@ public final class FastEngine implements CrateEngine {
         int gridW = width / p2;
         int patchDim = config.patchDim();
         int n = config.numPatches();
-        ByteBuffer out = ws.patches.bytes();
+        float[] out = ws.patchScratch[worker];
         int base = image * c * height * width;
-        long first = (long) image * n * patchDim;
+        int plane = height * width;
         for (int gy = 0; gy < height / p1; gy++) {
             for (int gx = 0; gx < gridW; gx++) {
-                long patch = first + (long) (gy * gridW + gx) * patchDim;
+                int patch = (gy * gridW + gx) * patchDim;
                 for (int py = 0; py < p1; py++) {
+                    int pixelRow = base + (gy * p1 + py) * width + gx * p2;
+                    int at = patch + py * p2 * c;
                     for (int px = 0; px < p2; px++) {
-                        int pixel = base + (gy * p1 + py) * width + gx * p2 + px;
-                        long at = patch + (long) (py * p2 + px) * c;
                         for (int ch = 0; ch < c; ch++) {
-                            out.putFloat((int) ((at + ch) * 4), images[pixel + ch * height * width]);
+                            out[at + px * c + ch] = images[pixelRow + px + ch * plane];
                         }
                     }
                 }
             }
         }
         for (int r = 0; r < n; r++) {
-            long row = first + (long) r * patchDim;
-            RowOps.layerNorm(out, row, out, row, patchDim, null, null, CrateConfig.LAYER_NORM_EPS);
+            RowOps.layerNorm(out, r * patchDim, patchDim, CrateConfig.LAYER_NORM_EPS);
         }
+        ws.patches.put((long) image * n * patchDim, out, n * patchDim);
     }
 
     /** z rows of one image: cls + pos[0], then LN_embed(patch embedding) + pos[i]. */
@@ -224,12 +232,18 @@ public final class FastEngine implements CrateEngine {
         long offset = (long) image * t * inner + (long) head * p;
         NativeFloats scores = ws.scores[worker];
         Blas blas = ws.blas[worker];
-        blas.gemm(true, t, t, p, scale, ws.w, offset, inner, ws.w, offset, inner, 0f, scores, 0, t);
+        int stride = ws.scoreStride;
+        blas.gemm(true, t, t, p, scale, ws.w, offset, inner, ws.w, offset, inner, 0f, scores, 0, stride);
         ByteBuffer s = scores.bytes();
+        float[] sums = ws.rowSums[worker];
         for (int r = 0; r < t; r++) {
-            RowOps.softmax(s, (long) r * t, t);
+            sums[r] = RowOps.softmaxNumeratorsPadded(s, (long) r * stride, stride);
         }
-        blas.gemm(false, t, p, t, 1f, scores, 0, t, ws.w, offset, inner, 0f, ws.concat, offset, inner);
+        blas.gemm(false, t, p, t, 1f, scores, 0, stride, ws.w, offset, inner, 0f, ws.concat, offset, inner);
+        ByteBuffer out = ws.concat.bytes();
+        for (int r = 0; r < t; r++) {
+            RowOps.scale(out, offset + (long) r * inner, p, 1f / sums[r]);
+        }
     }
 
     /** The pooled token of one image (cls or the mean of all tokens), normalised without affine. */

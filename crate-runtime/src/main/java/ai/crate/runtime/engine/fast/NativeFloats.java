@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.FloatPointer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * A block of off-heap float32 memory, seen both as a JavaCPP pointer (for OpenBLAS) and as a native-order direct
@@ -12,6 +13,7 @@ import java.nio.ByteOrder;
 final class NativeFloats implements AutoCloseable {
     private final FloatPointer pointer;
     private final ByteBuffer bytes;
+    private final FloatBuffer floats;
     private final long length;
 
     NativeFloats(long length) {
@@ -21,6 +23,7 @@ final class NativeFloats implements AutoCloseable {
         this.length = length;
         this.pointer = new FloatPointer(length);
         this.bytes = pointer.asByteBuffer().order(ByteOrder.nativeOrder());
+        this.floats = bytes.asFloatBuffer();
     }
 
     static NativeFloats of(float[] values) {
@@ -42,7 +45,11 @@ final class NativeFloats implements AutoCloseable {
     }
 
     void get(long offset, float[] out, int outOffset, int count) {
-        bytes.asFloatBuffer().get(Math.toIntExact(offset), out, outOffset, count);
+        floats.get(Math.toIntExact(offset), out, outOffset, count);
+    }
+
+    void put(long offset, float[] values, int count) {
+        floats.put(Math.toIntExact(offset), values, 0, count);
     }
 
     @Override

@@ -19,6 +19,32 @@ final class RowOps {
     private RowOps() {
     }
 
+    /** {@code n} rounded up to a whole number of vectors. */
+    static int paddedLength(int n) {
+        return (n + STEP - 1) / STEP * STEP;
+    }
+
+    /**
+     * Softmax numerators of a row whose length is a whole number of vectors (padding lanes hold −∞ and come out 0):
+     * {@code exp(x − max)} in place, returning the sum.
+     */
+    static float softmaxNumeratorsPadded(ByteBuffer data, long offset, int paddedLength) {
+        int base = (int) (offset * 4);
+        FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < paddedLength; i += STEP) {
+            maxV = maxV.max(FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER));
+        }
+        FloatVector shift = FloatVector.broadcast(S, maxV.reduceLanes(VectorOperators.MAX));
+        FloatVector sumV = FloatVector.zero(S);
+        for (int i = 0; i < paddedLength; i += STEP) {
+            FloatVector e = FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).sub(shift)
+                    .lanewise(VectorOperators.EXP);
+            sumV = sumV.add(e);
+            e.intoByteBuffer(data, base + i * 4, ORDER);
+        }
+        return sumV.reduceLanes(VectorOperators.ADD);
+    }
+
     /** {@code out = (x − mean) / sqrt(var + eps) · γ + β} over one row; {@code gamma}/{@code beta} null for none. */
     static void layerNorm(ByteBuffer in, long inOffset, ByteBuffer out, long outOffset, int n, float[] gamma,
             float[] beta, float eps) {
@@ -106,6 +132,87 @@ final class RowOps {
         }
         for (; i < n; i++) {
             target.putFloat(t + i * 4, target.getFloat(t + i * 4) + a[aOffset + i]);
+        }
+    }
+
+    /**
+     * The numerators of a softmax row in place, {@code exp(x − max)}, returning their sum: the caller divides later,
+     * on the smaller product that follows.
+     */
+    static float softmaxNumerators(ByteBuffer data, long offset, int n) {
+        int base = (int) (offset * 4);
+        int bound = S.loopBound(n);
+        FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < bound; i += STEP) {
+            maxV = maxV.max(FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER));
+        }
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, data.getFloat(base + i * 4));
+        }
+        FloatVector shift = FloatVector.broadcast(S, max);
+        FloatVector sumV = FloatVector.zero(S);
+        for (i = 0; i < bound; i += STEP) {
+            FloatVector e = FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).sub(shift)
+                    .lanewise(VectorOperators.EXP);
+            sumV = sumV.add(e);
+            e.intoByteBuffer(data, base + i * 4, ORDER);
+        }
+        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(data.getFloat(base + i * 4) - max);
+            sum += e;
+            data.putFloat(base + i * 4, e);
+        }
+        return sum;
+    }
+
+    /** {@code row *= factor}. */
+    static void scale(ByteBuffer data, long offset, int n, float factor) {
+        int base = (int) (offset * 4);
+        int bound = S.loopBound(n);
+        FloatVector f = FloatVector.broadcast(S, factor);
+        int i = 0;
+        for (; i < bound; i += STEP) {
+            FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).mul(f).intoByteBuffer(data, base + i * 4, ORDER);
+        }
+        for (; i < n; i++) {
+            data.putFloat(base + i * 4, data.getFloat(base + i * 4) * factor);
+        }
+    }
+
+    /** LayerNorm without affine of a heap row in place. */
+    static void layerNorm(float[] row, int offset, int n, float eps) {
+        int bound = S.loopBound(n);
+        FloatVector sumV = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += STEP) {
+            sumV = sumV.add(FloatVector.fromArray(S, row, offset + i));
+        }
+        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += row[offset + i];
+        }
+        float mean = sum / n;
+        FloatVector meanV = FloatVector.broadcast(S, mean);
+        FloatVector squaresV = FloatVector.zero(S);
+        for (i = 0; i < bound; i += STEP) {
+            FloatVector centred = FloatVector.fromArray(S, row, offset + i).sub(meanV);
+            squaresV = centred.fma(centred, squaresV);
+        }
+        float squares = squaresV.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float centred = row[offset + i] - mean;
+            squares += centred * centred;
+        }
+        float rstd = (float) (1.0 / Math.sqrt(squares / n + eps));
+        FloatVector rstdV = FloatVector.broadcast(S, rstd);
+        for (i = 0; i < bound; i += STEP) {
+            FloatVector.fromArray(S, row, offset + i).sub(meanV).mul(rstdV).intoArray(row, offset + i);
+        }
+        for (; i < n; i++) {
+            row[offset + i] = (row[offset + i] - mean) * rstd;
         }
     }
 

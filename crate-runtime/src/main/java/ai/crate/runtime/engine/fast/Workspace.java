@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The off-heap activations of one forward pass for up to {@code capacity} images, plus per-worker scratch (attention
- * scores) and per-worker OpenBLAS handles. A workspace serves one call at a time; the engine keeps a pool of them so
+ * scores and their row sums, one image's patches) and per-worker OpenBLAS handles. A workspace serves one call at a time; the engine keeps a pool of them so
  * concurrent callers never share one, and steady-state calls allocate nothing.
  */
 final class Workspace implements AutoCloseable {
@@ -20,6 +20,10 @@ final class Workspace implements AutoCloseable {
     final NativeFloats pooled;
     final NativeFloats logits;
     final NativeFloats[] scores;
+    /** Row stride of the score matrices: the token count rounded up to whole vectors, the padding held at −∞. */
+    final int scoreStride;
+    final float[][] rowSums;
+    final float[][] patchScratch;
     final Blas[] blas;
     private final List<NativeFloats> blocks = new ArrayList<>();
 
@@ -34,9 +38,18 @@ final class Workspace implements AutoCloseable {
         pooled = keep(new NativeFloats((long) capacity * config.dim()));
         logits = keep(new NativeFloats((long) capacity * config.numClasses()));
         scores = new NativeFloats[workers];
+        rowSums = new float[workers][config.tokens()];
+        patchScratch = new float[workers][config.numPatches() * config.patchDim()];
         blas = new Blas[workers];
+        int t = config.tokens();
+        scoreStride = RowOps.paddedLength(t);
         for (int i = 0; i < workers; i++) {
-            scores[i] = keep(new NativeFloats((long) config.tokens() * config.tokens()));
+            scores[i] = keep(new NativeFloats((long) t * scoreStride));
+            for (int r = 0; r < t; r++) {
+                for (int c = t; c < scoreStride; c++) {
+                    scores[i].bytes().putFloat((r * scoreStride + c) * 4, Float.NEGATIVE_INFINITY);
+                }
+            }
             blas[i] = new Blas();
         }
     }

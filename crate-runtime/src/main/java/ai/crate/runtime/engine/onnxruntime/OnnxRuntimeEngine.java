@@ -40,19 +40,26 @@ public final class OnnxRuntimeEngine implements CrateEngine {
     private final OrtEnvironment environment;
     private final OrtSession session;
     private final boolean cuda;
+    private final GraphForm form;
     private volatile OrtSession tracedSession;
 
     /** An engine over the fused export of {@code weights}. */
     public OnnxRuntimeEngine(CrateWeights weights, EngineOptions options) {
+        this(weights, options, GraphForm.FUSED);
+    }
+
+    /** An engine over the given graph form of {@code weights} (the reference form, for fair comparisons). */
+    public OnnxRuntimeEngine(CrateWeights weights, EngineOptions options, GraphForm form) {
         this.config = weights.config();
         this.weights = weights;
         this.options = options;
         this.environment = OrtEnvironment.getEnvironment();
         this.cuda = cudaAvailable();
         long start = System.nanoTime();
-        OnnxMl.ModelProto model = OnnxExporter.export(weights, OnnxExportOptions.of(GraphForm.FUSED));
+        this.form = form;
+        OnnxMl.ModelProto model = OnnxExporter.export(weights, OnnxExportOptions.of(form));
         this.session = open(model.toByteArray());
-        LOG.info("onnxruntime: fused graph exported and loaded in {} ms ({} threads, {})",
+        LOG.info("onnxruntime: {} graph exported and loaded in {} ms ({} threads, {})", form.key(),
                 (System.nanoTime() - start) / 1_000_000, options.threads(), cuda ? "CUDA" : "CPU");
     }
 
@@ -60,6 +67,7 @@ public final class OnnxRuntimeEngine implements CrateEngine {
     public OnnxRuntimeEngine(Path onnxFile, CrateConfig config, EngineOptions options) {
         this.config = config;
         this.weights = null;
+        this.form = GraphForm.FUSED;
         this.options = options;
         this.environment = OrtEnvironment.getEnvironment();
         this.cuda = cudaAvailable();
@@ -132,7 +140,7 @@ public final class OnnxRuntimeEngine implements CrateEngine {
                 traced = tracedSession;
                 if (traced == null) {
                     OnnxMl.ModelProto model = OnnxExporter.export(weights,
-                            OnnxExportOptions.of(GraphForm.FUSED).withAllLayerOutputs());
+                            OnnxExportOptions.of(form).withAllLayerOutputs());
                     traced = open(model.toByteArray());
                     tracedSession = traced;
                 }

@@ -1,0 +1,122 @@
+package ai.crate.ops.cli;
+
+import ai.crate.runtime.config.CrateConfig;
+import ai.crate.runtime.config.CrateConfigJson;
+import ai.crate.runtime.config.PartialConfig;
+import ai.crate.runtime.config.Presets;
+import ai.crate.runtime.engine.CrateEngine;
+import ai.crate.runtime.engine.EngineOptions;
+import ai.crate.runtime.engine.Engines;
+import ai.crate.runtime.engine.onnxruntime.OnnxRuntimeEngine;
+import ai.crate.runtime.load.ModelLoader;
+import ai.crate.runtime.model.CrateWeights;
+import ai.crate.runtime.model.RandomWeights;
+import ai.crate.runtime.onnx.GraphForm;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code crate bench}: images per second of an engine on one model, warm-up excluded, with latency percentiles,
+ * GFLOP/s on the reference graph's multiply-adds and GC time; {@code --compare onnxruntime} times ONNX Runtime on the
+ * project's reference-graph and fused exports of the same weights in the same run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark an engine: images/s, ms/image, p50/p99 batch latency, GFLOP/s, GC time.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--arch", paramLabel = "A", description = "A preset with random weights: tiny, small, base, large.")
+    String arch;
+
+    @Option(names = "--model", paramLabel = "M", description = "A bundle or checkpoint instead of --arch.")
+    Path model;
+
+    @Option(names = "--config", paramLabel = "C.json", description = "Config for a checkpoint given with --model.")
+    Path config;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Images per call (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--threads", description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "Timed duration (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Warm-up seconds, excluded (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--engine", defaultValue = Engines.AUTO, description = "Engine (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--compare", paramLabel = "onnxruntime",
+            description = "Also time ONNX Runtime on the reference-graph and fused exports, same threads, same run.")
+    String compare;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1 || seconds <= 0 || warmup < 0) {
+            throw new IllegalArgumentException("--batch must be >= 1, --seconds > 0 and --warmup >= 0");
+        }
+        if (compare != null && !compare.equals(OnnxRuntimeEngine.NAME)) {
+            throw new IllegalArgumentException("--compare supports onnxruntime only, got '" + compare + "'");
+        }
+        CrateWeights weights = weights();
+        EngineOptions options = (threads == null ? EngineOptions.defaults() : new EngineOptions(threads))
+                .withBatchSizes(java.util.List.of(batch));
+        float[] images = randomImages(weights.config(), batch);
+        BenchResult main;
+        try (CrateEngine subject = Engines.create(engine, weights, options)) {
+            main = BenchResult.measure(subject, images, batch, warmup, seconds);
+        }
+        System.out.println(main.line(subject(weights)));
+        if (compare != null) {
+            BenchResult reference;
+            try (CrateEngine ort = new OnnxRuntimeEngine(weights, options, GraphForm.REFERENCE)) {
+                reference = BenchResult.measure(ort, images, batch, warmup, seconds);
+            }
+            System.out.println(reference.line(subject(weights) + " graph=reference"));
+            BenchResult fused;
+            try (CrateEngine ort = new OnnxRuntimeEngine(weights, options, GraphForm.FUSED)) {
+                fused = BenchResult.measure(ort, images, batch, warmup, seconds);
+            }
+            System.out.println(fused.line(subject(weights) + " graph=fused"));
+            System.out.printf(Locale.ROOT, "ratio %s/onnxruntime(reference graph)=%.2f %s/onnxruntime(fused graph)=%.2f%n",
+                    main.engine(), main.imagesPerSecond() / reference.imagesPerSecond(), main.engine(),
+                    main.imagesPerSecond() / fused.imagesPerSecond());
+        }
+        return 0;
+    }
+
+    private String subject(CrateWeights weights) {
+        CrateConfig c = weights.config();
+        return (arch != null ? "arch=" + arch : "model=" + model) + " batch=" + batch + " threads="
+                + (threads == null ? Runtime.getRuntime().availableProcessors() : threads) + " dim=" + c.dim()
+                + " depth=" + c.depth();
+    }
+
+    private CrateWeights weights() throws Exception {
+        if ((arch == null) == (model == null)) {
+            throw new IllegalArgumentException("give exactly one of --arch (random weights) or --model");
+        }
+        if (arch != null) {
+            return RandomWeights.of(Presets.named(arch), 42);
+        }
+        Optional<PartialConfig> partial = config == null ? Optional.empty()
+                : Optional.of(CrateConfigJson.readPartial(config));
+        return ModelLoader.load(model, partial).weights();
+    }
+
+    private static float[] randomImages(CrateConfig config, int batch) {
+        SplittableRandom random = new SplittableRandom(7);
+        float[] images = new float[batch * config.channels() * config.imageHeight() * config.imageWidth()];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) random.nextGaussian();
+        }
+        return images;
+    }
+}
