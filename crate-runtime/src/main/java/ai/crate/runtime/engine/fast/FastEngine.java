@@ -237,7 +237,7 @@ public final class FastEngine implements CrateEngine {
         ByteBuffer s = scores.bytes();
         float[] sums = ws.rowSums[worker];
         for (int r = 0; r < t; r++) {
-            sums[r] = RowOps.softmaxNumeratorsPadded(s, (long) r * stride, stride);
+            sums[r] = RowOps.softmaxNumeratorsPadded(s, (long) r * stride, t, stride);
         }
         blas.gemm(false, t, p, t, 1f, scores, 0, stride, ws.w, offset, inner, 0f, ws.concat, offset, inner);
         ByteBuffer out = ws.concat.bytes();

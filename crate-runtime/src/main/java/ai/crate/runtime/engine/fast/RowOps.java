@@ -25,10 +25,10 @@ final class RowOps {
     }
 
     /**
-     * Softmax numerators of a row whose length is a whole number of vectors (padding lanes hold −∞ and come out 0):
-     * {@code exp(x − max)} in place, returning the sum.
+     * Softmax numerators of a row of {@code length} values padded to {@code paddedLength}, a whole number of vectors,
+     * with −∞: {@code exp(x − max)} in place, returning the sum; the padding is −∞ again on return.
      */
-    static float softmaxNumeratorsPadded(ByteBuffer data, long offset, int paddedLength) {
+    static float softmaxNumeratorsPadded(ByteBuffer data, long offset, int length, int paddedLength) {
         int base = (int) (offset * 4);
         FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < paddedLength; i += STEP) {
@@ -41,6 +41,9 @@ final class RowOps {
                     .lanewise(VectorOperators.EXP);
             sumV = sumV.add(e);
             e.intoByteBuffer(data, base + i * 4, ORDER);
+        }
+        for (int i = length; i < paddedLength; i++) {
+            data.putFloat(base + i * 4, Float.NEGATIVE_INFINITY);
         }
         return sumV.reduceLanes(VectorOperators.ADD);
     }
