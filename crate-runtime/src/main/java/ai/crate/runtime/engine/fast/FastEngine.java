@@ -125,8 +125,8 @@ public final class FastEngine implements CrateEngine {
             if (layer.toOut() != null) {
                 gemmRows(ws, rows, d, inner, ws.concat, layer.toOut(), 1f, ws.z, (worker, r0, r1) -> {
                     for (int r = r0; r < r1; r++) {
-                        RowOps.addBias(ws.z.bytes(), (long) r * d, d, layer.toOutBias(), false);
-                        RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
+                        RowOps.addBiasThenNorm(ws.z.bytes(), (long) r * d, d, layer.toOutBias(), false, ws.x.bytes(),
+                                (long) r * d, eps);
                     }
                 });
             } else {
@@ -142,9 +142,11 @@ public final class FastEngine implements CrateEngine {
             float[][] zHalfCopy = trace ? copyImages(ws.z, batch, t * d) : null;
             gemmRows(ws, rows, d, d, ws.x, layer.ista(), 0f, ws.z, (worker, r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
-                    RowOps.addBias(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true);
-                    if (!last) {
-                        RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
+                    if (last) {
+                        RowOps.addBias(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true);
+                    } else {
+                        RowOps.addBiasThenNorm(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true, ws.x.bytes(),
+                                (long) r * d, eps);
                     }
                 }
             });
