@@ -7,6 +7,8 @@ import ai.crate.runtime.config.Presets;
 import ai.crate.runtime.engine.CrateEngine;
 import ai.crate.runtime.engine.EngineOptions;
 import ai.crate.runtime.engine.Engines;
+import ai.crate.runtime.engine.fast.FastEngine;
+import ai.crate.runtime.engine.fast.SgemmPeak;
 import ai.crate.runtime.engine.onnxruntime.OnnxRuntimeEngine;
 import ai.crate.runtime.load.ModelLoader;
 import ai.crate.runtime.model.CrateWeights;
@@ -53,6 +55,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--engine", defaultValue = Engines.AUTO, description = "Engine (default: ${DEFAULT-VALUE}).")
     String engine;
 
+    @Option(names = "--peak", description = "Also measure the OpenBLAS sgemm peak with the same threads and print the"
+            + " engine's fraction of it (folded-graph multiply-adds for the fast engine).")
+    boolean peak;
+
     @Option(names = "--compare", paramLabel = "onnxruntime",
             description = "Also time ONNX Runtime on the reference-graph and fused exports, same threads, same run.")
     String compare;
@@ -74,6 +80,14 @@ final class BenchCommand implements Callable<Integer> {
             main = BenchResult.measure(subject, images, batch, warmup, seconds);
         }
         System.out.println(main.line(subject(weights)));
+        if (peak) {
+            double peakGflops = SgemmPeak.measure(options.threads(), 2.0);
+            long macs = main.engine().equals(FastEngine.NAME) ? FastEngine.foldedMultiplyAdds(weights.config())
+                    : weights.config().multiplyAdds();
+            double achieved = 2.0 * macs * main.imagesPerSecond() / 1e9;
+            System.out.printf(Locale.ROOT, "peak sgemm_gflops=%.1f engine_real_gflops=%.1f fraction_of_peak=%.2f%n",
+                    peakGflops, achieved, achieved / peakGflops);
+        }
         if (compare != null) {
             BenchResult reference;
             try (CrateEngine ort = new OnnxRuntimeEngine(weights, options, GraphForm.REFERENCE)) {

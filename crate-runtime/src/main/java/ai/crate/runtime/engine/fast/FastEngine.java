@@ -46,6 +46,11 @@ public final class FastEngine implements CrateEngine {
                 options.threads());
     }
 
+    /** Multiply-adds per image of the folded graph this engine runs (fewer than the reference graph's). */
+    public static long foldedMultiplyAdds(CrateConfig config) {
+        return FastWeights.multiplyAdds(config);
+    }
+
     @Override
     public String name() {
         return NAME;

@@ -77,7 +77,7 @@ final class FastWeights implements AutoCloseable {
     }
 
     /** Multiply-adds per image that this folded form really performs. */
-    static long multiplyAdds(CrateConfig config) {
+    public static long multiplyAdds(CrateConfig config) {
         long t = config.tokens();
         long d = config.dim();
         long inner = config.innerDim();
