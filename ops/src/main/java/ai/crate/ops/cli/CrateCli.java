@@ -15,7 +15,7 @@ import java.io.PrintWriter;
         description = "CRATE white-box transformer: import checkpoints, run inference on CPUs and GPUs, measure every"
                 + " layer.",
         subcommands = {InfoCommand.class, ImportCommand.class, InferCommand.class, InspectCommand.class,
-                ExportOnnxCommand.class, BuildEngineCommand.class, EnginesCommand.class, BenchCommand.class,
+                ExportOnnxCommand.class, BuildEngineCommand.class, EnginesCommand.class, BenchCommand.class, JmhCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CrateCli implements Runnable {
 
