@@ -26,6 +26,18 @@ public interface CrateEngine extends AutoCloseable {
     }
 
     /**
+     * Logits for a batch written into {@code logits} ({@code [batch, num_classes]}), for callers that reuse one output
+     * array; engines that can avoid the intermediate array override this.
+     */
+    default void forwardInto(float[] images, int batch, float[] logits) {
+        float[] result = forward(images, batch);
+        if (logits.length < result.length) {
+            throw new IllegalArgumentException("logits needs " + result.length + " floats, got " + logits.length);
+        }
+        System.arraycopy(result, 0, logits, 0, result.length);
+    }
+
+    /**
      * Logits for a batch, handing each layer's tensors of each image to {@code observer} as they are computed.
      * The observer may be called from several threads at once, for different images.
      */

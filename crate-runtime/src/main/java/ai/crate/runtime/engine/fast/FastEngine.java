@@ -63,6 +63,24 @@ public final class FastEngine implements CrateEngine {
 
     @Override
     public float[] forward(float[] images, int batch, LayerObserver observer) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        }
+        float[] logits = new float[batch * config.numClasses()];
+        run(images, batch, logits, observer);
+        return logits;
+    }
+
+    @Override
+    public void forwardInto(float[] images, int batch, float[] logits) {
+        if (logits.length < batch * config.numClasses()) {
+            throw new IllegalArgumentException("logits needs " + batch * config.numClasses() + " floats, got "
+                    + logits.length);
+        }
+        run(images, batch, logits, LayerObserver.NONE);
+    }
+
+    private void run(float[] images, int batch, float[] logits, LayerObserver observer) {
         if (closed) {
             throw new IllegalStateException("the fast engine is closed");
         }
@@ -74,7 +92,7 @@ public final class FastEngine implements CrateEngine {
         }
         Workspace workspace = borrow(batch);
         try {
-            return run(workspace, images, batch, observer);
+            run(workspace, images, batch, logits, observer);
         } finally {
             workspaces.push(workspace);
         }
@@ -97,64 +115,31 @@ public final class FastEngine implements CrateEngine {
         return best;
     }
 
-    private float[] run(Workspace ws, float[] images, int batch, LayerObserver observer) {
+    private void run(Workspace ws, float[] images, int batch, float[] logits, LayerObserver observer) {
         int t = config.tokens();
-        int n = config.numPatches();
         int d = config.dim();
         int inner = config.innerDim();
-        int patchDim = config.patchDim();
-        int rows = batch * t;
-        float eps = CrateConfig.LAYER_NORM_EPS;
-
-        pool.run(batch, (worker, image) -> patchify(ws, worker, images, image));
-        gemmRows(ws, batch * n, d, patchDim, ws.patches, weights.patch, 0f, ws.x, (worker, r0, r1) -> {
-            ByteBuffer x = ws.x.bytes();
-            for (int r = r0; r < r1; r++) {
-                RowOps.addBias(x, (long) r * d, d, weights.patchBias, false);
-            }
-        });
-        pool.run(batch, (worker, image) -> assembleTokens(ws, image));
+        Pass pass = ws.pass(this);
+        pass.begin(images, batch);
+        pool.run(batch, pass.patchify);
+        pass.gemm(batch * config.numPatches(), d, config.patchDim(), ws.patches, weights.patch, 0f, ws.x,
+                pass.embedBias);
+        pool.run(batch, pass.assemble);
+        pool.run(pass.blocks(pass.rows), pass.firstNorm);
 
         boolean trace = observer.wantsLayers();
-        normRows(ws.z, ws.x, rows, d, eps);
         for (int l = 0; l < config.depth(); l++) {
-            FastWeights.Layer layer = weights.layers.get(l);
-            boolean last = l == config.depth() - 1;
-            gemmRows(ws, rows, inner, d, ws.x, layer.qkv(), 0f, ws.w, (worker, r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    RowOps.addBias(ws.w.bytes(), (long) r * inner, inner, layer.qkvBias(), false);
-                }
-            });
-            pool.run(batch * config.heads(), (worker, task) -> attention(ws, worker, task / config.heads(),
-                    task % config.heads()));
-            if (layer.toOut() != null) {
-                gemmRows(ws, rows, d, inner, ws.concat, layer.toOut(), 1f, ws.z, (worker, r0, r1) -> {
-                    for (int r = r0; r < r1; r++) {
-                        RowOps.addBiasThenNorm(ws.z.bytes(), (long) r * d, d, layer.toOutBias(), false, ws.x.bytes(),
-                                (long) r * d, eps);
-                    }
-                });
+            pass.layer(weights.layers.get(l), l == config.depth() - 1);
+            pass.gemm(pass.rows, inner, d, ws.x, pass.layer.qkv(), 0f, ws.w, pass.qkvBias);
+            pool.run(batch * config.heads(), pass.attention);
+            if (pass.layer.toOut() != null) {
+                pass.gemm(pass.rows, d, inner, ws.concat, pass.layer.toOut(), 1f, ws.z, pass.outBiasNorm);
             } else {
-                pool.run(blocks(rows), (worker, block) -> {
-                    int[] range = range(rows, block);
-                    for (int r = range[0]; r < range[1]; r++) {
-                        RowOps.add(ws.z.bytes(), (long) r * d, ws.concat.bytes(), (long) r * inner, d);
-                        RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
-                    }
-                });
+                pool.run(pass.blocks(pass.rows), pass.residualNorm);
             }
             float[][] wCopy = trace ? copyImages(ws.w, batch, t * inner) : null;
             float[][] zHalfCopy = trace ? copyImages(ws.z, batch, t * d) : null;
-            gemmRows(ws, rows, d, d, ws.x, layer.ista(), 0f, ws.z, (worker, r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    if (last) {
-                        RowOps.addBias(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true);
-                    } else {
-                        RowOps.addBiasThenNorm(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true, ws.x.bytes(),
-                                (long) r * d, eps);
-                    }
-                }
-            });
+            pass.gemm(pass.rows, d, d, ws.x, pass.layer.ista(), 0f, ws.z, pass.istaBiasReluNorm);
             if (trace) {
                 float[][] zNext = copyImages(ws.z, batch, t * d);
                 for (int b = 0; b < batch; b++) {
@@ -164,16 +149,150 @@ public final class FastEngine implements CrateEngine {
             }
         }
 
-        pool.run(batch, (worker, image) -> poolImage(ws, image));
+        pool.run(batch, pass.poolTokens);
         int classes = config.numClasses();
         ws.blas[0].gemm(false, batch, classes, d, 1f, ws.pooled, 0, d, weights.head, 0, classes, 0f, ws.logits, 0,
                 classes);
-        float[] logits = new float[batch * classes];
         for (int b = 0; b < batch; b++) {
             RowOps.addBias(ws.logits.bytes(), (long) b * classes, classes, weights.headBias, false);
         }
-        ws.logits.get(0, logits, 0, logits.length);
-        return logits;
+        ws.logits.get(0, logits, 0, batch * classes);
+        pass.end();
+    }
+
+    /**
+     * The steps of one forward pass on one workspace, created once with the workspace so that a pass allocates no
+     * task objects: each step reads the pass's current batch, layer and product from fields set before it runs.
+     */
+    final class Pass {
+        private final Workspace ws;
+        private float[] images;
+        private int batch;
+        private int rows;
+        private FastWeights.Layer layer;
+        private boolean lastLayer;
+        private int gemmRows;
+        private int gemmN;
+        private int gemmK;
+        private NativeFloats gemmA;
+        private NativeFloats gemmB;
+        private NativeFloats gemmC;
+        private float gemmBeta;
+        private RowEpilogue gemmEpilogue;
+
+        final WorkerPool.Task patchify;
+        final WorkerPool.Task assemble;
+        final WorkerPool.Task firstNorm;
+        final WorkerPool.Task attention;
+        final WorkerPool.Task residualNorm;
+        final WorkerPool.Task poolTokens;
+        final RowEpilogue embedBias;
+        final RowEpilogue qkvBias;
+        final RowEpilogue outBiasNorm;
+        final RowEpilogue istaBiasReluNorm;
+        private final WorkerPool.Task gemmBlock;
+
+        Pass(Workspace workspace) {
+            this.ws = workspace;
+            int d = config.dim();
+            int inner = config.innerDim();
+            float eps = CrateConfig.LAYER_NORM_EPS;
+            patchify = (worker, image) -> FastEngine.this.patchify(ws, worker, images, image);
+            assemble = (worker, image) -> assembleTokens(ws, image);
+            firstNorm = (worker, block) -> {
+                for (int r = blockStart(rows, block); r < blockEnd(rows, block); r++) {
+                    RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
+                }
+            };
+            attention = (worker, task) -> FastEngine.this.attention(ws, worker, task / config.heads(),
+                    task % config.heads());
+            residualNorm = (worker, block) -> {
+                for (int r = blockStart(rows, block); r < blockEnd(rows, block); r++) {
+                    RowOps.add(ws.z.bytes(), (long) r * d, ws.concat.bytes(), (long) r * inner, d);
+                    RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
+                }
+            };
+            poolTokens = (worker, image) -> poolImage(ws, image);
+            embedBias = (worker, r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    RowOps.addBias(ws.x.bytes(), (long) r * d, d, weights.patchBias, false);
+                }
+            };
+            qkvBias = (worker, r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    RowOps.addBias(ws.w.bytes(), (long) r * inner, inner, layer.qkvBias(), false);
+                }
+            };
+            outBiasNorm = (worker, r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    RowOps.addBiasThenNorm(ws.z.bytes(), (long) r * d, d, layer.toOutBias(), false, ws.x.bytes(),
+                            (long) r * d, eps);
+                }
+            };
+            istaBiasReluNorm = (worker, r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    if (lastLayer) {
+                        RowOps.addBias(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true);
+                    } else {
+                        RowOps.addBiasThenNorm(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true, ws.x.bytes(),
+                                (long) r * d, eps);
+                    }
+                }
+            };
+            gemmBlock = (worker, block) -> {
+                int first = blockStart(gemmRows, block);
+                int end = blockEnd(gemmRows, block);
+                if (end > first) {
+                    ws.blas[worker].gemm(false, end - first, gemmN, gemmK, 1f, gemmA, (long) first * gemmK, gemmK,
+                            gemmB, 0, gemmN, gemmBeta, gemmC, (long) first * gemmN, gemmN);
+                    gemmEpilogue.apply(worker, first, end);
+                }
+            };
+        }
+
+        void begin(float[] newImages, int newBatch) {
+            images = newImages;
+            batch = newBatch;
+            rows = newBatch * config.tokens();
+        }
+
+        void end() {
+            images = null;
+            layer = null;
+        }
+
+        void layer(FastWeights.Layer current, boolean last) {
+            layer = current;
+            lastLayer = last;
+        }
+
+        /** {@code C[rows, n] = A[rows, k] · B[k, n] + beta·C}, row blocks in parallel, then the epilogue per block. */
+        void gemm(int m, int n, int k, NativeFloats a, NativeFloats b, float beta, NativeFloats c,
+                RowEpilogue epilogue) {
+            gemmRows = m;
+            gemmN = n;
+            gemmK = k;
+            gemmA = a;
+            gemmB = b;
+            gemmBeta = beta;
+            gemmC = c;
+            gemmEpilogue = epilogue;
+            pool.run(blocks(m), gemmBlock);
+        }
+
+        int blocks(int count) {
+            return Math.max(1, Math.min(pool.threads(), (count + MIN_ROWS_PER_BLOCK - 1) / MIN_ROWS_PER_BLOCK));
+        }
+
+        private int blockStart(int count, int block) {
+            int per = (count + blocks(count) - 1) / blocks(count);
+            return Math.min(count, block * per);
+        }
+
+        private int blockEnd(int count, int block) {
+            int per = (count + blocks(count) - 1) / blocks(count);
+            return Math.min(count, (block + 1) * per);
+        }
     }
 
     /**
@@ -281,43 +400,10 @@ public final class FastEngine implements CrateEngine {
         RowOps.layerNorm(pooled, target, pooled, target, d, null, null, CrateConfig.LAYER_NORM_EPS);
     }
 
-    private void normRows(NativeFloats in, NativeFloats out, int rows, int width, float eps) {
-        pool.run(blocks(rows), (worker, block) -> {
-            int[] range = range(rows, block);
-            for (int r = range[0]; r < range[1]; r++) {
-                RowOps.layerNorm(in.bytes(), (long) r * width, out.bytes(), (long) r * width, width, null, null, eps);
-            }
-        });
-    }
-
     /** What to do with a block of output rows right after its product, on the same worker. */
     @FunctionalInterface
-    private interface RowEpilogue {
+    interface RowEpilogue {
         void apply(int worker, int firstRow, int endRow);
-    }
-
-    /** {@code C[rows, n] = A[rows, k] · B[k, n] + beta·C}, row blocks in parallel, then the epilogue per block. */
-    private void gemmRows(Workspace ws, int rows, int n, int k, NativeFloats a, NativeFloats b, float beta,
-            NativeFloats c, RowEpilogue epilogue) {
-        pool.run(blocks(rows), (worker, block) -> {
-            int[] range = range(rows, block);
-            int count = range[1] - range[0];
-            if (count > 0) {
-                ws.blas[worker].gemm(false, count, n, k, 1f, a, (long) range[0] * k, k, b, 0, n, beta, c,
-                        (long) range[0] * n, n);
-                epilogue.apply(worker, range[0], range[1]);
-            }
-        });
-    }
-
-    private int blocks(int rows) {
-        return Math.max(1, Math.min(pool.threads(), (rows + MIN_ROWS_PER_BLOCK - 1) / MIN_ROWS_PER_BLOCK));
-    }
-
-    private int[] range(int rows, int block) {
-        int blocks = blocks(rows);
-        int per = (rows + blocks - 1) / blocks;
-        return new int[] {Math.min(rows, block * per), Math.min(rows, (block + 1) * per)};
     }
 
     private static float[][] copyImages(NativeFloats source, int batch, int perImage) {

@@ -1,14 +1,13 @@
 package ai.crate.runtime.engine.fast;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs {@code tasks} indexed pieces of work on {@code threads} workers (the calling thread is worker 0), each worker
- * taking the next index until none is left, and returns when all are done. The worker index lets callers give each
- * worker its own scratch.
+ * taking the next index until none is left, and returns when all are done. The helper threads live as long as the
+ * pool and are woken per region without allocating anything; regions of concurrent callers run one after the other.
+ * The worker index lets callers give each worker its own scratch.
  */
 final class WorkerPool implements AutoCloseable {
     /** One piece of work: which worker runs it and which task it is. */
@@ -17,76 +16,126 @@ final class WorkerPool implements AutoCloseable {
         void run(int worker, int index);
     }
 
+    private static final int SPINS = 64;
+
     private final int threads;
-    private final ExecutorService helpers;
+    private final Thread[] helpers;
+    private final Object regionLock = new Object();
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile Task task;
+    private volatile int tasks;
+    private volatile int activeHelpers;
+    private volatile long generation;
+    private volatile Thread owner;
+    private volatile RuntimeException failure;
+    private volatile boolean closed;
 
     WorkerPool(int threads) {
         this.threads = threads;
-        AtomicInteger counter = new AtomicInteger();
-        this.helpers = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, runnable -> {
-            Thread thread = new Thread(runnable, "crate-fast-" + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.helpers = new Thread[threads - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            int worker = i + 1;
+            helpers[i] = new Thread(() -> helperLoop(worker), "crate-fast-" + worker);
+            helpers[i].setDaemon(true);
+            helpers[i].start();
+        }
     }
 
     int threads() {
         return threads;
     }
 
-    void run(int tasks, Task task) {
-        if (tasks <= 0) {
+    void run(int count, Task work) {
+        if (count <= 0) {
             return;
         }
-        int workers = Math.min(threads, tasks);
+        int workers = Math.min(threads, count);
         if (workers == 1) {
-            for (int i = 0; i < tasks; i++) {
-                task.run(0, i);
+            for (int i = 0; i < count; i++) {
+                work.run(0, i);
             }
             return;
         }
-        AtomicInteger next = new AtomicInteger();
-        @SuppressWarnings("unchecked")
-        Future<?>[] futures = new Future<?>[workers - 1];
-        for (int w = 1; w < workers; w++) {
-            int worker = w;
-            futures[w - 1] = helpers.submit(() -> drain(next, tasks, task, worker));
-        }
-        RuntimeException failure = null;
-        try {
-            drain(next, tasks, task, 0);
-        } catch (RuntimeException e) {
-            failure = e;
-            next.set(tasks);
-        }
-        for (Future<?> future : futures) {
+        synchronized (regionLock) {
+            if (closed) {
+                throw new IllegalStateException("the worker pool is closed");
+            }
+            task = work;
+            tasks = count;
+            failure = null;
+            next.set(0);
+            pending.set(workers - 1);
+            activeHelpers = workers - 1;
+            owner = Thread.currentThread();
+            generation++;
+            for (int i = 0; i < workers - 1; i++) {
+                LockSupport.unpark(helpers[i]);
+            }
             try {
-                future.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during a forward pass", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
-                            : new IllegalStateException("forward pass failed", e.getCause());
+                drain(0);
+            } catch (RuntimeException e) {
+                failure = e;
+                next.set(count);
+            }
+            int spins = 0;
+            while (pending.get() > 0) {
+                if (++spins < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
                 }
             }
-        }
-        if (failure != null) {
-            throw failure;
+            task = null;
+            if (failure != null) {
+                throw failure;
+            }
         }
     }
 
-    private static void drain(AtomicInteger next, int tasks, Task task, int worker) {
-        for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
-            task.run(worker, i);
+    private void drain(int worker) {
+        Task work = task;
+        int count = tasks;
+        for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+            work.run(worker, i);
+        }
+    }
+
+    private void helperLoop(int worker) {
+        long seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (++spins < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            if (worker > activeHelpers) {
+                continue;
+            }
+            try {
+                drain(worker);
+            } catch (RuntimeException e) {
+                failure = e;
+                next.set(tasks);
+            }
+            if (pending.decrementAndGet() == 0) {
+                LockSupport.unpark(owner);
+            }
         }
     }
 
     @Override
     public void close() {
-        if (helpers != null) {
-            helpers.shutdownNow();
+        closed = true;
+        for (Thread helper : helpers) {
+            LockSupport.unpark(helper);
         }
     }
 }

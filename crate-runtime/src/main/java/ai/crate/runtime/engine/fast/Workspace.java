@@ -26,6 +26,7 @@ final class Workspace implements AutoCloseable {
     final float[][] patchScratch;
     final Blas[] blas;
     private final List<NativeFloats> blocks = new ArrayList<>();
+    private FastEngine.Pass pass;
 
     Workspace(CrateConfig config, int capacity, int workers) {
         this.capacity = capacity;
@@ -52,6 +53,14 @@ final class Workspace implements AutoCloseable {
             }
             blas[i] = new Blas();
         }
+    }
+
+    /** The reusable steps of a forward pass on this workspace, created on first use. */
+    FastEngine.Pass pass(FastEngine engine) {
+        if (pass == null) {
+            pass = engine.new Pass(this);
+        }
+        return pass;
     }
 
     private NativeFloats keep(NativeFloats block) {

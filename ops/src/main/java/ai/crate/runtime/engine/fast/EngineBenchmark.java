@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A whole forward pass of the fast engine (CRATE-T by default, random weights, 2 threads): with {@code -prof gc} it shows
- * the allocation per call, which in steady state is the returned logits array only.
+ * the allocation per call, which in steady state stays under 1 KB (no allocation per image).
  * Run with {@code bin/crate jmh EngineBenchmark -prof gc}.
  */
 @State(Scope.Benchmark)
@@ -39,11 +39,13 @@ public class EngineBenchmark {
 
     private FastEngine engine;
     private float[] images;
+    private float[] logits;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         engine = new FastEngine(RandomWeights.of(Presets.named(preset), 1), new EngineOptions(2));
         images = new float[batch * 3 * 224 * 224];
+        logits = new float[batch * 1000];
         for (int i = 0; i < images.length; i++) {
             images[i] = (i % 255) / 255f - 0.5f;
         }
@@ -54,8 +56,10 @@ public class EngineBenchmark {
         engine.close();
     }
 
+    /** A forward pass into a reused logits array: what a streaming caller does. */
     @Benchmark
-    public float[] forward() {
-        return engine.forward(images, batch);
+    public float[] forwardInto() {
+        engine.forwardInto(images, batch, logits);
+        return logits;
     }
 }
