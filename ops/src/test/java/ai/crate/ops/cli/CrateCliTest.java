@@ -152,6 +152,7 @@ class CrateCliTest {
         assertThat(CrateCli.run("engines")).isZero();
         assertThat(stdout()).containsPattern("tensorrt\\s+(available|unavailable)\\s+\\S+")
                 .containsPattern("onnxruntime\\s+available")
+                .containsPattern("fast\\s+available\\s+OpenBLAS")
                 .containsPattern("reference\\s+available\\s+pure Java")
                 .contains("auto picks: ");
     }
@@ -175,5 +176,21 @@ class CrateCliTest {
         assertThat(CrateCli.run("build-engine", "--onnx", CASE.resolve("input.npy").toString(), "--output",
                 temp.resolve("x.plan").toString())).isEqualTo(1);
         assertThat(stderr()).contains("not an ONNX model");
+    }
+
+    @Test
+    void benchPrintsOneLinePerEngineAndTheRatios() {
+        assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--batch", "2", "--threads", "1",
+                "--seconds", "0.3", "--warmup", "0.1", "--engine", "fast", "--compare", "onnxruntime", "--peak"))
+                .as(stderr()).isZero();
+        assertThat(stdout()).containsPattern("engine=fast model=\\S+ batch=2 threads=1 .*images/s=[0-9.]+"
+                        + " ms/image=[0-9.]+ p50_ms=[0-9.]+ p99_ms=[0-9.]+ gflops=[0-9.]+ gc_ms=\\d+")
+                .containsPattern("engine=onnxruntime .* graph=reference images/s=")
+                .containsPattern("engine=onnxruntime .* graph=fused images/s=")
+                .containsPattern("ratio fast/onnxruntime\\(reference graph\\)=[0-9.]+")
+                .containsPattern("peak sgemm_gflops=[0-9.]+ engine_real_gflops=[0-9.]+ fraction_of_peak=[0-9.]+");
+        err.reset();
+        assertThat(CrateCli.run("bench", "--arch", "tiny", "--model", MODEL)).isEqualTo(1);
+        assertThat(stderr()).contains("give exactly one of --arch (random weights) or --model");
     }
 }
