@@ -47,12 +47,7 @@ public final class ReferenceEngine implements CrateEngine {
 
     @Override
     public float[] forward(float[] images, int batch, LayerObserver observer) {
-        int imageSize = config.channels() * config.imageHeight() * config.imageWidth();
-        if (batch < 0 || images.length != batch * imageSize) {
-            throw new IllegalArgumentException("expected " + batch + " images of [" + config.channels() + ", "
-                    + config.imageHeight() + ", " + config.imageWidth() + "] = " + (long) batch * imageSize
-                    + " floats, got " + images.length);
-        }
+        ImageBatches.requireShape(config, images, batch);
         float[] logits = new float[batch * config.numClasses()];
         List<Future<?>> tasks = new ArrayList<>(batch);
         for (int b = 0; b < batch; b++) {

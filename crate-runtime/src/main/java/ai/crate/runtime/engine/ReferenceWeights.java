@@ -65,6 +65,6 @@ final class ReferenceWeights {
     }
 
     private static float[] transposed(Tensor tensor) {
-        return FloatOps.transpose(tensor.toArray(), tensor.dim(0), tensor.dim(1));
+        return tensor.transposedMatrix();
     }
 }

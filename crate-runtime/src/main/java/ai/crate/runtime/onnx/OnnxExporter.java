@@ -271,16 +271,7 @@ public final class OnnxExporter {
 
     private String transposedWeight(String key) {
         Tensor tensor = weights.get(key);
-        int out = tensor.dim(0);
-        int in = tensor.dim(1);
-        float[] values = tensor.toArray();
-        float[] t = new float[values.length];
-        for (int o = 0; o < out; o++) {
-            for (int i = 0; i < in; i++) {
-                t[i * out + o] = values[o * in + i];
-            }
-        }
-        return graph.weight(key + "_t", t, in, out);
+        return graph.weight(key + "_t", tensor.transposedMatrix(), tensor.dim(1), tensor.dim(0));
     }
 
     private static float[] filled(int n, float value) {

@@ -64,6 +64,22 @@ public final class Tensor {
         return out;
     }
 
+    /** For a matrix {@code [rows, cols]}: its transpose {@code [cols, rows]} as a fresh array. */
+    public float[] transposedMatrix() {
+        if (shape.length != 2) {
+            throw new IllegalStateException("tensor " + name + " of shape " + Shapes.format(shape) + " is not a matrix");
+        }
+        int rows = shape[0];
+        int cols = shape[1];
+        float[] out = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + r] = data.get(r * cols + c);
+            }
+        }
+        return out;
+    }
+
     public boolean hasShape(int... expected) {
         return Arrays.equals(shape, expected);
     }

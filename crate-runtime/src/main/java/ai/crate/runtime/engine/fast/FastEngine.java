@@ -4,6 +4,7 @@ import ai.crate.runtime.config.CrateConfig;
 import ai.crate.runtime.config.Pool;
 import ai.crate.runtime.engine.CrateEngine;
 import ai.crate.runtime.engine.EngineOptions;
+import ai.crate.runtime.engine.ImageBatches;
 import ai.crate.runtime.engine.LayerObserver;
 import ai.crate.runtime.engine.LayerTensors;
 import ai.crate.runtime.model.CrateWeights;
@@ -84,12 +85,7 @@ public final class FastEngine implements CrateEngine {
         if (closed) {
             throw new IllegalStateException("the fast engine is closed");
         }
-        int imageFloats = config.channels() * config.imageHeight() * config.imageWidth();
-        if (batch < 1 || images.length != batch * imageFloats) {
-            throw new IllegalArgumentException("expected " + batch + " images of [" + config.channels() + ", "
-                    + config.imageHeight() + ", " + config.imageWidth() + "] = " + (long) batch * imageFloats
-                    + " floats, got " + images.length);
-        }
+        ImageBatches.requireShape(config, images, batch);
         Workspace workspace = borrow(batch);
         try {
             run(workspace, images, batch, logits, observer);

@@ -52,7 +52,7 @@ final class FastWeights implements AutoCloseable {
             NativeFloats toOut = null;
             float[] toOutBias = null;
             if (layer.toOutWeight() != null) {
-                toOut = NativeFloats.of(transposed(layer.toOutWeight()));
+                toOut = NativeFloats.of(layer.toOutWeight().transposedMatrix());
                 toOutBias = layer.toOutBias().toArray();
             }
             double[] m = Folds.istaMatrix(layer.ista().toArray(), d, config.ista());
@@ -92,19 +92,6 @@ final class FastWeights implements AutoCloseable {
         return Folds.foldLayerNorm(weights.get(normPrefix + "weight").toArray(), weights.get(normPrefix + "bias")
                 .toArray(), Folds.transposed(linear.toArray(), out, in), in, out,
                 weights.get(linearPrefix + "bias").toArray(), 0);
-    }
-
-    private static float[] transposed(Tensor weight) {
-        int out = weight.dim(0);
-        int in = weight.dim(1);
-        float[] values = weight.toArray();
-        float[] t = new float[values.length];
-        for (int o = 0; o < out; o++) {
-            for (int i = 0; i < in; i++) {
-                t[i * out + o] = values[o * in + i];
-            }
-        }
-        return t;
     }
 
     private NativeFloats keep(NativeFloats block) {

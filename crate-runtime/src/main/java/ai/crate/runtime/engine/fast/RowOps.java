@@ -186,39 +186,6 @@ final class RowOps {
         }
     }
 
-    /**
-     * The numerators of a softmax row in place, {@code exp(x − max)}, returning their sum: the caller divides later,
-     * on the smaller product that follows.
-     */
-    static float softmaxNumerators(ByteBuffer data, long offset, int n) {
-        int base = (int) (offset * 4);
-        int bound = S.loopBound(n);
-        FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        for (; i < bound; i += STEP) {
-            maxV = maxV.max(FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER));
-        }
-        float max = maxV.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) {
-            max = Math.max(max, data.getFloat(base + i * 4));
-        }
-        FloatVector shift = FloatVector.broadcast(S, max);
-        FloatVector sumV = FloatVector.zero(S);
-        for (i = 0; i < bound; i += STEP) {
-            FloatVector e = FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).sub(shift)
-                    .lanewise(VectorOperators.EXP);
-            sumV = sumV.add(e);
-            e.intoByteBuffer(data, base + i * 4, ORDER);
-        }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(data.getFloat(base + i * 4) - max);
-            sum += e;
-            data.putFloat(base + i * 4, e);
-        }
-        return sum;
-    }
-
     /** {@code row *= factor}. */
     static void scale(ByteBuffer data, long offset, int n, float factor) {
         int base = (int) (offset * 4);
@@ -264,44 +231,6 @@ final class RowOps {
         }
         for (; i < n; i++) {
             row[offset + i] = (row[offset + i] - mean) * rstd;
-        }
-    }
-
-    /** Softmax of one row in place, shifted by its maximum. */
-    static void softmax(ByteBuffer data, long offset, int n) {
-        int base = (int) (offset * 4);
-        int bound = S.loopBound(n);
-        FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        for (; i < bound; i += STEP) {
-            maxV = maxV.max(FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER));
-        }
-        float max = maxV.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) {
-            max = Math.max(max, data.getFloat(base + i * 4));
-        }
-        FloatVector shift = FloatVector.broadcast(S, max);
-        FloatVector sumV = FloatVector.zero(S);
-        for (i = 0; i < bound; i += STEP) {
-            FloatVector e = FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).sub(shift)
-                    .lanewise(VectorOperators.EXP);
-            sumV = sumV.add(e);
-            e.intoByteBuffer(data, base + i * 4, ORDER);
-        }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(data.getFloat(base + i * 4) - max);
-            sum += e;
-            data.putFloat(base + i * 4, e);
-        }
-        FloatVector inverse = FloatVector.broadcast(S, 1f / sum);
-        for (i = 0; i < bound; i += STEP) {
-            FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).mul(inverse).intoByteBuffer(data, base + i * 4,
-                    ORDER);
-        }
-        float inv = 1f / sum;
-        for (; i < n; i++) {
-            data.putFloat(base + i * 4, data.getFloat(base + i * 4) * inv);
         }
     }
 }

@@ -3,6 +3,7 @@ package ai.crate.runtime.engine.onnxruntime;
 import ai.crate.runtime.config.CrateConfig;
 import ai.crate.runtime.engine.CrateEngine;
 import ai.crate.runtime.engine.EngineOptions;
+import ai.crate.runtime.engine.ImageBatches;
 import ai.crate.runtime.engine.LayerObserver;
 import ai.crate.runtime.engine.LayerTensors;
 import ai.crate.runtime.model.CrateWeights;
@@ -95,11 +96,8 @@ public final class OnnxRuntimeEngine implements CrateEngine {
 
     @Override
     public float[] forward(float[] images, int batch, LayerObserver observer) {
+        ImageBatches.requireShape(config, images, batch);
         long[] shape = {batch, config.channels(), config.imageHeight(), config.imageWidth()};
-        if (images.length != batch * config.channels() * config.imageHeight() * config.imageWidth()) {
-            throw new IllegalArgumentException("expected " + batch + " images of [" + config.channels() + ", "
-                    + config.imageHeight() + ", " + config.imageWidth() + "], got " + images.length + " floats");
-        }
         boolean traced = observer.wantsLayers();
         OrtSession run = traced ? traced() : session;
         try (OnnxTensor input = OnnxTensor.createTensor(environment, FloatBuffer.wrap(images), shape);

@@ -3,6 +3,7 @@ package ai.crate.runtime.engine.tensorrt;
 import ai.crate.runtime.config.CrateConfig;
 import ai.crate.runtime.engine.CrateEngine;
 import ai.crate.runtime.engine.EngineOptions;
+import ai.crate.runtime.engine.ImageBatches;
 import ai.crate.runtime.engine.LayerObserver;
 import ai.crate.runtime.model.CrateWeights;
 import ai.crate.runtime.onnx.GraphForm;
@@ -129,11 +130,7 @@ public final class TensorRtEngine implements CrateEngine {
             throw new IllegalArgumentException("the tensorrt engine returns logits only; use --engine onnxruntime or"
                     + " reference for per-layer tensors");
         }
-        int imageFloats = config.channels() * config.imageHeight() * config.imageWidth();
-        if (images.length != batch * imageFloats) {
-            throw new IllegalArgumentException("expected " + batch + " images of " + imageFloats + " floats, got "
-                    + images.length);
-        }
+        ImageBatches.requireShape(config, images, batch);
         BatchProfiles.Profile profile = profiles.forBatch(batch);
         IExecutionContext context = contexts.get(profile.index());
         if (!context.setInputShape(OnnxExporter.INPUT, TensorRtBuilder.dims(batch,
