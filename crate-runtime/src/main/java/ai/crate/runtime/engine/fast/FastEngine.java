@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * The fast CPU engine: the folded model (three products per layer instead of five), the whole batch and all heads in
@@ -34,6 +35,7 @@ public final class FastEngine implements CrateEngine {
     private final ConcurrentLinkedDeque<Workspace> workspaces = new ConcurrentLinkedDeque<>();
     private final List<Workspace> allWorkspaces = new ArrayList<>();
     private final float scale;
+    private final StampedLock lifecycle = new StampedLock();
     private volatile boolean closed;
 
     public FastEngine(CrateWeights weights, EngineOptions options) {
@@ -82,25 +84,33 @@ public final class FastEngine implements CrateEngine {
     }
 
     private void run(float[] images, int batch, float[] logits, LayerObserver observer) {
-        if (closed) {
-            throw new IllegalStateException("the fast engine is closed");
-        }
         ImageBatches.requireShape(config, images, batch);
-        Workspace workspace = borrow(batch);
+        long stamp = lifecycle.readLock();
         try {
-            run(workspace, images, batch, logits, observer);
+            if (closed) {
+                throw new IllegalStateException("the fast engine is closed");
+            }
+            Workspace workspace = borrow(batch);
+            try {
+                run(workspace, images, batch, logits, observer);
+            } finally {
+                workspaces.push(workspace);
+            }
         } finally {
-            workspaces.push(workspace);
+            lifecycle.unlockRead(stamp);
         }
     }
 
+    /** The idle workspace with the smallest capacity that holds {@code batch} images, or a new one. */
     private Workspace borrow(int batch) {
         Workspace best = null;
         for (Workspace candidate : workspaces) {
-            if (candidate.capacity >= batch && workspaces.remove(candidate)) {
+            if (candidate.capacity >= batch && (best == null || candidate.capacity < best.capacity)) {
                 best = candidate;
-                break;
             }
+        }
+        if (best != null && !workspaces.remove(best)) {
+            best = null;
         }
         if (best == null) {
             best = new Workspace(config, batch, pool.threads());
@@ -410,12 +420,18 @@ public final class FastEngine implements CrateEngine {
         return out;
     }
 
+    /** Waits for calls in flight, then frees the threads, the workspaces and the off-heap weights. */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        long stamp = lifecycle.writeLock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            lifecycle.unlockWrite(stamp);
         }
-        closed = true;
         pool.close();
         synchronized (allWorkspaces) {
             allWorkspaces.forEach(Workspace::close);

@@ -29,7 +29,11 @@ public final class FastEngineProvider implements EngineProvider {
         try {
             Blas.load();
         } catch (Throwable e) {
-            return Availability.no("OpenBLAS cannot load on this platform: " + e.getMessage());
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            return Availability.no("OpenBLAS cannot load on this platform: " + cause);
         }
         return Availability.yes("OpenBLAS products on folded weights, Vector API kernels");
     }

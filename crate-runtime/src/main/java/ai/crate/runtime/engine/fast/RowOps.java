@@ -92,15 +92,13 @@ final class RowOps {
 
     /**
      * {@code row += bias} (then {@code max(row, 0)} with {@code relu}) in place, and its LayerNorm without affine into
-     * {@code out}, reading the row twice instead of four times.
+     * {@code out}: the bias pass also sums the row, so the norm needs two more passes, not three.
      */
     static void addBiasThenNorm(ByteBuffer data, long offset, int n, float[] bias, boolean relu, ByteBuffer out,
             long outOffset, float eps) {
         int base = (int) (offset * 4);
-        int dst = (int) (outOffset * 4);
         int bound = S.loopBound(n);
         FloatVector sumV = FloatVector.zero(S);
-        FloatVector squaresV = FloatVector.zero(S);
         int i = 0;
         for (; i < bound; i += STEP) {
             FloatVector v = FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).add(FloatVector.fromArray(S, bias,
@@ -110,10 +108,8 @@ final class RowOps {
             }
             v.intoByteBuffer(data, base + i * 4, ORDER);
             sumV = sumV.add(v);
-            squaresV = v.fma(v, squaresV);
         }
-        double sum = sumV.reduceLanes(VectorOperators.ADD);
-        double squares = squaresV.reduceLanes(VectorOperators.ADD);
+        float sum = sumV.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             float v = data.getFloat(base + i * 4) + bias[i];
             if (relu) {
@@ -121,20 +117,34 @@ final class RowOps {
             }
             data.putFloat(base + i * 4, v);
             sum += v;
-            squares += (double) v * v;
         }
-        double meanD = sum / n;
-        double variance = Math.max(0.0, squares / n - meanD * meanD);
-        float mean = (float) meanD;
-        float rstd = (float) (1.0 / Math.sqrt(variance + eps));
+        normalizeCentred(data, base, n, sum / n, out, (int) (outOffset * 4), eps);
+    }
+
+    /** The two passes of a LayerNorm without affine once the mean is known: centred variance, then normalise. */
+    private static void normalizeCentred(ByteBuffer in, int src, int n, float mean, ByteBuffer out, int dst,
+            float eps) {
+        int bound = S.loopBound(n);
         FloatVector meanV = FloatVector.broadcast(S, mean);
+        FloatVector squaresV = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += STEP) {
+            FloatVector centred = FloatVector.fromByteBuffer(S, in, src + i * 4, ORDER).sub(meanV);
+            squaresV = centred.fma(centred, squaresV);
+        }
+        float squares = squaresV.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float centred = in.getFloat(src + i * 4) - mean;
+            squares += centred * centred;
+        }
+        float rstd = (float) (1.0 / Math.sqrt(squares / n + eps));
         FloatVector rstdV = FloatVector.broadcast(S, rstd);
         for (i = 0; i < bound; i += STEP) {
-            FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).sub(meanV).mul(rstdV).intoByteBuffer(out,
+            FloatVector.fromByteBuffer(S, in, src + i * 4, ORDER).sub(meanV).mul(rstdV).intoByteBuffer(out,
                     dst + i * 4, ORDER);
         }
         for (; i < n; i++) {
-            out.putFloat(dst + i * 4, (data.getFloat(base + i * 4) - mean) * rstd);
+            out.putFloat(dst + i * 4, (in.getFloat(src + i * 4) - mean) * rstd);
         }
     }
 

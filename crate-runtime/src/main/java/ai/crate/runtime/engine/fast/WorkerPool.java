@@ -1,13 +1,14 @@
 package ai.crate.runtime.engine.fast;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs {@code tasks} indexed pieces of work on {@code threads} workers (the calling thread is worker 0), each worker
  * taking the next index until none is left, and returns when all are done. The helper threads live as long as the
  * pool and are woken per region without allocating anything; regions of concurrent callers run one after the other.
- * The worker index lets callers give each worker its own scratch.
+ * A failure in any task (exception or error) is rethrown to the caller only after every worker has stopped.
  */
 final class WorkerPool implements AutoCloseable {
     /** One piece of work: which worker runs it and which task it is. */
@@ -17,23 +18,26 @@ final class WorkerPool implements AutoCloseable {
     }
 
     private static final int SPINS = 64;
+    private static final int WORKER_BITS = 16;
 
     private final int threads;
     private final Thread[] helpers;
     private final Object regionLock = new Object();
     private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile Task task;
-    private volatile int tasks;
-    private volatile int activeHelpers;
-    private volatile long generation;
-    private volatile Thread owner;
-    private volatile RuntimeException failure;
+    /** Per helper: the last round it finished. */
+    private final AtomicLongArray finished;
+    private Task task;
+    private int tasks;
+    private Thread owner;
+    private volatile Throwable failure;
+    /** The current round and how many helpers take part, in one value so a helper reads both at once. */
+    private volatile long round;
     private volatile boolean closed;
 
     WorkerPool(int threads) {
         this.threads = threads;
         this.helpers = new Thread[threads - 1];
+        this.finished = new AtomicLongArray(threads);
         for (int i = 0; i < helpers.length; i++) {
             int worker = i + 1;
             helpers[i] = new Thread(() -> helperLoop(worker), "crate-fast-" + worker);
@@ -65,30 +69,36 @@ final class WorkerPool implements AutoCloseable {
             tasks = count;
             failure = null;
             next.set(0);
-            pending.set(workers - 1);
-            activeHelpers = workers - 1;
             owner = Thread.currentThread();
-            generation++;
-            for (int i = 0; i < workers - 1; i++) {
+            long generation = (round >>> WORKER_BITS) + 1;
+            int active = workers - 1;
+            round = (generation << WORKER_BITS) | active;
+            for (int i = 0; i < active; i++) {
                 LockSupport.unpark(helpers[i]);
             }
             try {
                 drain(0);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 failure = e;
                 next.set(count);
             }
             int spins = 0;
-            while (pending.get() > 0) {
-                if (++spins < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
+            for (int w = 1; w <= active; w++) {
+                while (finished.get(w) != generation) {
+                    if (++spins < SPINS) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.park(this);
+                    }
                 }
             }
             task = null;
-            if (failure != null) {
-                throw failure;
+            Throwable thrown = failure;
+            if (thrown instanceof RuntimeException) {
+                throw (RuntimeException) thrown;
+            }
+            if (thrown instanceof Error) {
+                throw (Error) thrown;
             }
         }
     }
@@ -104,36 +114,48 @@ final class WorkerPool implements AutoCloseable {
     private void helperLoop(int worker) {
         long seen = 0;
         while (true) {
-            int spins = 0;
-            while (generation == seen && !closed) {
-                if (++spins < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
+            long current = round;
+            long generation = current >>> WORKER_BITS;
+            if (generation == seen) {
+                if (closed) {
+                    return;
                 }
-            }
-            if (closed) {
-                return;
+                waitForRound(seen);
+                continue;
             }
             seen = generation;
-            if (worker > activeHelpers) {
+            if (worker > (int) (current & ((1 << WORKER_BITS) - 1))) {
                 continue;
             }
             try {
                 drain(worker);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 failure = e;
                 next.set(tasks);
-            }
-            if (pending.decrementAndGet() == 0) {
+            } finally {
+                finished.set(worker, generation);
                 LockSupport.unpark(owner);
             }
         }
     }
 
+    private void waitForRound(long seen) {
+        int spins = 0;
+        while ((round >>> WORKER_BITS) == seen && !closed) {
+            if (++spins < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(this);
+            }
+        }
+    }
+
+    /** Waits for a running region to finish, then stops the helpers. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (regionLock) {
+            closed = true;
+        }
         for (Thread helper : helpers) {
             LockSupport.unpark(helper);
         }

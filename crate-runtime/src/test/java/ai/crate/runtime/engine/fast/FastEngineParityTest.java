@@ -129,4 +129,30 @@ class FastEngineParityTest {
             }
         }
     }
+
+    @Test
+    void fusedBiasAndNormStayExactOnRowsWithALargeMean() {
+        int n = 384;
+        java.nio.ByteBuffer row = java.nio.ByteBuffer.allocateDirect(n * 4).order(java.nio.ByteOrder.nativeOrder());
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocateDirect(n * 4).order(java.nio.ByteOrder.nativeOrder());
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (double offset : new double[] {0, 30, 300, 1000}) {
+            float[] bias = new float[n];
+            double[] expectedRow = new double[n];
+            for (int i = 0; i < n; i++) {
+                float v = (float) (offset + random.nextGaussian());
+                row.putFloat(i * 4, v);
+                bias[i] = (float) random.nextGaussian();
+                expectedRow[i] = (float) (v + bias[i]);
+            }
+            RowOps.addBiasThenNorm(row, 0, n, bias, false, out, 0, 1e-5f);
+            double mean = java.util.Arrays.stream(expectedRow).average().orElseThrow();
+            double variance = java.util.Arrays.stream(expectedRow).map(v -> (v - mean) * (v - mean)).sum() / n;
+            for (int i = 0; i < n; i++) {
+                double expected = (expectedRow[i] - mean) / Math.sqrt(variance + 1e-5);
+                assertThat((double) out.getFloat(i * 4)).as("offset %s element %d", offset, i)
+                        .isCloseTo(expected, org.assertj.core.api.Assertions.within(2e-4 * Math.max(1, Math.abs(expected))));
+            }
+        }
+    }
 }
