@@ -43,26 +43,30 @@ record BenchResult(String engine, int batch, long images, double elapsedSeconds,
         long[] latencies = new long[1 << 16];
         int runs = 0;
         long start = System.nanoTime();
-        long end = start + (long) (seconds * 1e9);
         long now = start;
-        while (now < end || runs == 0) {
-            engine.forward(images, batch);
-            long after = System.nanoTime();
-            if (runs == latencies.length) {
-                latencies = Arrays.copyOf(latencies, runs * 2);
+        long gc;
+        try {
+            long end = start + (long) (seconds * 1e9);
+            while (now < end || runs == 0) {
+                engine.forward(images, batch);
+                long after = System.nanoTime();
+                if (runs == latencies.length) {
+                    latencies = Arrays.copyOf(latencies, runs * 2);
+                }
+                latencies[runs++] = after - now;
+                now = after;
             }
-            latencies[runs++] = after - now;
-            now = after;
+            gc = totalGcMillis() - gcBefore;
+        } finally {
+            for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+                try {
+                    ((NotificationEmitter) bean).removeNotificationListener(listener);
+                } catch (javax.management.ListenerNotFoundException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
         }
         double elapsed = (now - start) / 1e9;
-        long gc = totalGcMillis() - gcBefore;
-        for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
-            try {
-                ((NotificationEmitter) bean).removeNotificationListener(listener);
-            } catch (javax.management.ListenerNotFoundException e) {
-                throw new IllegalStateException(e);
-            }
-        }
         long[] sorted = Arrays.copyOf(latencies, runs);
         Arrays.sort(sorted);
         long imagesDone = (long) runs * batch;

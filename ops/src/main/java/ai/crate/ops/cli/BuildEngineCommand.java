@@ -65,7 +65,7 @@ final class BuildEngineCommand implements Callable<Integer> {
             throw new IllegalStateException("tensorrt unavailable: " + probe.reason());
         }
         long[] imageShape = {dims.get(1).getDimValue(), dims.get(2).getDimValue(), dims.get(3).getDimValue()};
-        byte[] plan = TensorRtBuilder.build(bytes, input.getName(), imageShape, chosen, profiles);
+        byte[] plan = TensorRtBuilder.build(bytes, onnx, input.getName(), imageShape, chosen, profiles);
         Path temp = output.resolveSibling(output.getFileName() + ".tmp");
         try {
             Files.write(temp, plan);

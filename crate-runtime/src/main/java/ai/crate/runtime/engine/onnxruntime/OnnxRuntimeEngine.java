@@ -72,8 +72,8 @@ public final class OnnxRuntimeEngine implements CrateEngine {
         this.options = options;
         this.environment = OrtEnvironment.getEnvironment();
         this.cuda = cudaAvailable();
-        try {
-            this.session = environment.createSession(onnxFile.toString(), sessionOptions());
+        try (OrtSession.SessionOptions sessionOptions = sessionOptions()) {
+            this.session = environment.createSession(onnxFile.toString(), sessionOptions);
         } catch (OrtException e) {
             throw new IllegalStateException(onnxFile + ": ONNX Runtime cannot load it: " + e.getMessage(), e);
         }
@@ -148,8 +148,8 @@ public final class OnnxRuntimeEngine implements CrateEngine {
     }
 
     private OrtSession open(byte[] model) {
-        try {
-            return environment.createSession(model, sessionOptions());
+        try (OrtSession.SessionOptions options = sessionOptions()) {
+            return environment.createSession(model, options);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime rejected the exported graph: " + e.getMessage(), e);
         }
@@ -162,7 +162,12 @@ public final class OnnxRuntimeEngine implements CrateEngine {
             session.setIntraOpNumThreads(options.threads());
             session.setInterOpNumThreads(1);
             if (cuda) {
-                session.addCUDA(0);
+                try {
+                    session.addCUDA(0);
+                } catch (OrtException e) {
+                    LOG.warn("onnxruntime: the CUDA provider is present but cannot start ({}); using the CPU",
+                            e.getMessage());
+                }
             }
             return session;
         } catch (OrtException e) {

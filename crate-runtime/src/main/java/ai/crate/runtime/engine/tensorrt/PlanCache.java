@@ -67,7 +67,7 @@ public final class PlanCache {
     public Path store(PlanKey key, byte[] plan) throws IOException {
         Files.createDirectories(directory);
         Path file = pathOf(key);
-        Path temp = directory.resolve(key.fileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path temp = Files.createTempFile(directory, key.fileName(), ".tmp");
         String header = FORMAT + "\n" + key.canonical() + "\n" + PlanKey.sha256(plan) + "\n" + plan.length + "\n";
         try {
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

@@ -13,6 +13,7 @@ import org.bytedeco.tensorrt.nvonnxparser.IParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,12 +30,13 @@ public final class TensorRtBuilder {
 
     /**
      * @param onnx        the model, as the exporter writes it (input {@code images} [batch, C, H, W])
+     * @param onnxFile    where the model was read from, so external data beside it is found; null for none
      * @param imageShape  {@code {C, H, W}}
      * @return the serialized plan
      */
-    public static byte[] build(byte[] onnx, String inputName, long[] imageShape, Precision precision,
+    public static byte[] build(byte[] onnx, Path onnxFile, String inputName, long[] imageShape, Precision precision,
             BatchProfiles profiles) {
-        TensorRtLogger logger = new TensorRtLogger();
+        TensorRtLogger logger = TensorRtLogger.instance();
         List<AutoCloseable> resources = new ArrayList<>();
         long start = System.nanoTime();
         try {
@@ -42,7 +44,9 @@ public final class TensorRtBuilder {
             INetworkDefinition network = track(resources, builder.createNetworkV2(0), "createNetworkV2");
             IParser parser = track(resources, nvonnxparser.createParser(network, logger), "createParser");
             BytePointer model = track(resources, new BytePointer(onnx), "model bytes");
-            if (!parser.parse(model, onnx.length)) {
+            boolean parsed = onnxFile == null ? parser.parse(model, onnx.length)
+                    : parser.parse(model, onnx.length, onnxFile.toAbsolutePath().toString());
+            if (!parsed) {
                 StringBuilder errors = new StringBuilder();
                 for (int i = 0; i < parser.getNbErrors(); i++) {
                     errors.append(i == 0 ? "" : "; ").append(parser.getError(i).nodeOperator()).append(" ")
@@ -90,7 +94,6 @@ public final class TensorRtBuilder {
                     LOG.debug("tensorrt: releasing a builder object failed", e);
                 }
             }
-            logger.close();
         }
     }
 

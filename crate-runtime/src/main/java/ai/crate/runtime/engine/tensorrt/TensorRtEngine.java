@@ -69,44 +69,31 @@ public final class TensorRtEngine implements CrateEngine {
         PlanCache cache = new PlanCache(options.cacheDirectory());
         long[] imageShape = {config.channels(), config.imageHeight(), config.imageWidth()};
 
-        this.logger = new TensorRtLogger();
+        this.logger = TensorRtLogger.instance();
         this.stream = new CUstream_st();
         this.runtime = check(nvinfer.createInferRuntime(logger), "createInferRuntime");
-        ICudaEngine deserialized = null;
-        Optional<byte[]> cached = cache.load(key);
-        if (cached.isPresent()) {
-            deserialized = deserialize(cached.get());
-            if (deserialized == null) {
-                LOG.warn("tensorrt: cached plan {} was refused by TensorRT; rebuilding", cache.pathOf(key));
-                cache.invalidate(key);
-            } else {
-                LOG.info("tensorrt: using cached plan {}", cache.pathOf(key));
-            }
-        }
-        if (deserialized == null) {
-            byte[] plan = TensorRtBuilder.build(onnx, OnnxExporter.INPUT, imageShape, precision, profiles);
-            try {
-                LOG.info("tensorrt: cached the plan as {}", cache.store(key, plan));
-            } catch (IOException e) {
-                LOG.warn("tensorrt: cannot cache the plan in {}: {}", cache.directory(), e.getMessage());
-            }
-            deserialized = check(deserialize(plan), "deserializeCudaEngine of a freshly built plan");
-        }
-        this.engine = deserialized;
-        cuda(cudart.cudaStreamCreate(stream), "cudaStreamCreate");
-        for (BatchProfiles.Profile profile : profiles.profiles()) {
-            IExecutionContext context = check(engine.createExecutionContext(), "createExecutionContext");
-            contexts.add(context);
-            if (!context.setOptimizationProfileAsync(profile.index(), stream)) {
-                throw new IllegalStateException("TensorRT refused optimisation profile " + profile.index());
-            }
-        }
         this.inputFloats = (long) profiles.maxBatch() * config.channels() * config.imageHeight() * config.imageWidth();
         this.outputFloats = (long) profiles.maxBatch() * config.numClasses();
-        cuda(cudart.cudaMalloc(deviceInput, inputFloats * 4), "cudaMalloc(input)");
-        cuda(cudart.cudaMalloc(deviceOutput, outputFloats * 4), "cudaMalloc(output)");
-        cuda(cudart.cudaMallocHost(hostInput, inputFloats * 4), "cudaMallocHost(input)");
-        cuda(cudart.cudaMallocHost(hostOutput, outputFloats * 4), "cudaMallocHost(output)");
+        ICudaEngine built = null;
+        try {
+            built = loadOrBuild(cache, key, onnx, imageShape, precision);
+            this.engine = built;
+            cuda(cudart.cudaStreamCreate(stream), "cudaStreamCreate");
+            for (BatchProfiles.Profile profile : profiles.profiles()) {
+                IExecutionContext context = check(engine.createExecutionContext(), "createExecutionContext");
+                contexts.add(context);
+                if (!context.setOptimizationProfileAsync(profile.index(), stream)) {
+                    throw new IllegalStateException("TensorRT refused optimisation profile " + profile.index());
+                }
+            }
+            cuda(cudart.cudaMalloc(deviceInput, inputFloats * 4), "cudaMalloc(input)");
+            cuda(cudart.cudaMalloc(deviceOutput, outputFloats * 4), "cudaMalloc(output)");
+            cuda(cudart.cudaMallocHost(hostInput, inputFloats * 4), "cudaMallocHost(input)");
+            cuda(cudart.cudaMallocHost(hostOutput, outputFloats * 4), "cudaMallocHost(output)");
+        } catch (RuntimeException e) {
+            release(built);
+            throw e;
+        }
         LOG.info("tensorrt: {} engine ready on {} (batches up to {})", precision.key(), probe.gpu().name(),
                 profiles.maxBatch());
     }
@@ -154,6 +141,43 @@ public final class TensorRtEngine implements CrateEngine {
         return logits;
     }
 
+    private ICudaEngine loadOrBuild(PlanCache cache, PlanKey key, byte[] onnx, long[] imageShape,
+            Precision precision) {
+        Optional<byte[]> cached = cache.load(key);
+        if (cached.isPresent()) {
+            ICudaEngine deserialized = deserialize(cached.get());
+            if (deserialized != null) {
+                LOG.info("tensorrt: using cached plan {}", cache.pathOf(key));
+                return deserialized;
+            }
+            LOG.warn("tensorrt: cached plan {} was refused by TensorRT; rebuilding", cache.pathOf(key));
+            cache.invalidate(key);
+        }
+        byte[] plan = TensorRtBuilder.build(onnx, null, OnnxExporter.INPUT, imageShape, precision, profiles);
+        try {
+            LOG.info("tensorrt: cached the plan as {}", cache.store(key, plan));
+        } catch (IOException e) {
+            LOG.warn("tensorrt: cannot cache the plan in {}: {}", cache.directory(), e.getMessage());
+        }
+        return check(deserialize(plan), "deserializeCudaEngine of a freshly built plan");
+    }
+
+    /** Frees what a failed constructor had already created. */
+    private void release(ICudaEngine built) {
+        free(deviceInput, false);
+        free(deviceOutput, false);
+        free(hostInput, true);
+        free(hostOutput, true);
+        if (!stream.isNull()) {
+            cudart.cudaStreamDestroy(stream);
+        }
+        contexts.forEach(Pointer::close);
+        if (built != null) {
+            built.close();
+        }
+        runtime.close();
+    }
+
     private ICudaEngine deserialize(byte[] plan) {
         try (BytePointer bytes = new BytePointer(plan)) {
             ICudaEngine result = runtime.deserializeCudaEngine(bytes, plan.length);
@@ -176,7 +200,6 @@ public final class TensorRtEngine implements CrateEngine {
         contexts.forEach(Pointer::close);
         engine.close();
         runtime.close();
-        logger.close();
     }
 
     private static void free(Pointer pointer, boolean pinned) {
