@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.StampedLock;
 
 /**
@@ -28,6 +29,8 @@ public final class FastEngine implements CrateEngine {
     public static final String NAME = "fast";
     private static final Logger LOG = LoggerFactory.getLogger(FastEngine.class);
     private static final int MIN_ROWS_PER_BLOCK = 48;
+    /** How far below the shared shift a row's largest score may lie before exponentials could underflow. */
+    private static final float SHARED_SHIFT_RANGE = 60f;
 
     private final CrateConfig config;
     private final FastWeights weights;
@@ -36,6 +39,7 @@ public final class FastEngine implements CrateEngine {
     private final List<Workspace> allWorkspaces = new ArrayList<>();
     private final float scale;
     private final StampedLock lifecycle = new StampedLock();
+    private final LongAdder perRowShiftHeads = new LongAdder();
     private volatile boolean closed;
 
     public FastEngine(CrateWeights weights, EngineOptions options) {
@@ -52,6 +56,11 @@ public final class FastEngine implements CrateEngine {
     /** Multiply-adds per image of the folded graph this engine runs (fewer than the reference graph's). */
     public static long foldedMultiplyAdds(CrateConfig config) {
         return FastWeights.multiplyAdds(config);
+    }
+
+    /** How many (image, head) attentions took the general path with a shift per row, since creation. */
+    long perRowShiftHeads() {
+        return perRowShiftHeads.sum();
     }
 
     @Override
@@ -356,7 +365,13 @@ public final class FastEngine implements CrateEngine {
         }
     }
 
-    /** One head of one image: scores, softmax, weighted sum written into its columns of {@code concat}. */
+    /**
+     * One head of one image: scores, softmax, weighted sum written into its columns of {@code concat}. The scores
+     * {@code S = scale·W·Wᵀ} are symmetric and their largest entry is on the diagonal, so with one shift for the whole
+     * head (that entry) {@code exp(S − shift)} is symmetric too: half the products ({@code ssyrk}, {@code ssymm}) and
+     * half the exponentials. Rows whose own largest score is far below the shared shift would underflow; then the head
+     * takes the general path with a shift per row.
+     */
     private void attention(Workspace ws, int worker, int image, int head) {
         int t = config.tokens();
         int p = config.dimHead();
@@ -365,13 +380,30 @@ public final class FastEngine implements CrateEngine {
         NativeFloats scores = ws.scores[worker];
         Blas blas = ws.blas[worker];
         int stride = ws.scoreStride;
-        blas.gemm(true, t, t, p, scale, ws.w, offset, inner, ws.w, offset, inner, 0f, scores, 0, stride);
         ByteBuffer s = scores.bytes();
         float[] sums = ws.rowSums[worker];
+        blas.syrkUpper(t, p, scale, ws.w, offset, inner, scores, 0, stride);
+        float shift = Float.NEGATIVE_INFINITY;
+        float lowestDiagonal = Float.POSITIVE_INFINITY;
         for (int r = 0; r < t; r++) {
-            sums[r] = RowOps.softmaxNumeratorsPadded(s, (long) r * stride, t, stride);
+            float diagonal = s.getFloat((r * stride + r) * 4);
+            shift = Math.max(shift, diagonal);
+            lowestDiagonal = Math.min(lowestDiagonal, diagonal);
         }
-        blas.gemm(false, t, p, t, 1f, scores, 0, stride, ws.w, offset, inner, 0f, ws.concat, offset, inner);
+        if (lowestDiagonal - shift >= -SHARED_SHIFT_RANGE) {
+            java.util.Arrays.fill(sums, 0, t, 0f);
+            for (int r = 0; r < t; r++) {
+                RowOps.symmetricExpRow(s, (long) r * stride, r, t, shift, sums);
+            }
+            blas.symmUpperLeft(t, p, scores, 0, stride, ws.w, offset, inner, ws.concat, offset, inner);
+        } else {
+            perRowShiftHeads.increment();
+            blas.gemm(true, t, t, p, scale, ws.w, offset, inner, ws.w, offset, inner, 0f, scores, 0, stride);
+            for (int r = 0; r < t; r++) {
+                sums[r] = RowOps.softmaxNumeratorsPadded(s, (long) r * stride, t, stride);
+            }
+            blas.gemm(false, t, p, t, 1f, scores, 0, stride, ws.w, offset, inner, 0f, ws.concat, offset, inner);
+        }
         ByteBuffer out = ws.concat.bytes();
         for (int r = 0; r < t; r++) {
             RowOps.scale(out, offset + (long) r * inner, p, 1f / sums[r]);

@@ -196,6 +196,41 @@ final class RowOps {
         }
     }
 
+    /**
+     * One row of a symmetric softmax with a shared shift: for {@code c ≥ r}, {@code E[r][c] = exp(S[r][c] − shift)} in
+     * place; the row's own sum gets every {@code E[r][c]}, and since {@code E} is symmetric each {@code E[r][c]} with
+     * {@code c > r} is also added to {@code sums[c]} (the part of row {@code c} below the diagonal).
+     */
+    static void symmetricExpRow(ByteBuffer data, long rowOffset, int r, int n, float shift, float[] sums) {
+        int base = (int) (rowOffset * 4);
+        float diagonal = (float) Math.exp(data.getFloat(base + r * 4) - shift);
+        data.putFloat(base + r * 4, diagonal);
+        float rowSum = diagonal;
+        int c = r + 1;
+        for (; c < n && c % STEP != 0; c++) {
+            float e = (float) Math.exp(data.getFloat(base + c * 4) - shift);
+            data.putFloat(base + c * 4, e);
+            rowSum += e;
+            sums[c] += e;
+        }
+        FloatVector shiftV = FloatVector.broadcast(S, shift);
+        FloatVector rowSumV = FloatVector.zero(S);
+        for (; c + STEP <= n; c += STEP) {
+            FloatVector e = FloatVector.fromByteBuffer(S, data, base + c * 4, ORDER).sub(shiftV)
+                    .lanewise(VectorOperators.EXP);
+            e.intoByteBuffer(data, base + c * 4, ORDER);
+            rowSumV = rowSumV.add(e);
+            FloatVector.fromArray(S, sums, c).add(e).intoArray(sums, c);
+        }
+        for (; c < n; c++) {
+            float e = (float) Math.exp(data.getFloat(base + c * 4) - shift);
+            data.putFloat(base + c * 4, e);
+            rowSum += e;
+            sums[c] += e;
+        }
+        sums[r] += rowSum + rowSumV.reduceLanes(VectorOperators.ADD);
+    }
+
     /** {@code row *= factor}. */
     static void scale(ByteBuffer data, long offset, int n, float factor) {
         int base = (int) (offset * 4);

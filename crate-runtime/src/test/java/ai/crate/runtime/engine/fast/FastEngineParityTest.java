@@ -155,4 +155,32 @@ class FastEngineParityTest {
             }
         }
     }
+
+    @Test
+    void attentionWithWidelySpreadScoresTakesTheSafePathAndStillMatches() throws Exception {
+        CrateWeights base = weights("meanpool", "model.safetensors");
+        long[] generalPath = new long[3];
+        float[] factors = {1f, 8f, 30f};
+        for (int f = 0; f < factors.length; f++) {
+            float factor = factors[f];
+            java.util.Map<String, ai.crate.runtime.tensor.Tensor> tensors = new java.util.LinkedHashMap<>(base.tensors());
+            for (int l = 0; l < base.config().depth(); l++) {
+                String key = ai.crate.runtime.model.WeightKeys.qkv(l);
+                float[] values = base.get(key).toArray();
+                for (int i = 0; i < values.length; i++) {
+                    values[i] *= factor;
+                }
+                tensors.put(key, ai.crate.runtime.tensor.Tensor.of(key, base.get(key).shape(), values));
+            }
+            CrateWeights scaled = CrateWeights.of(base.config(), tensors, java.nio.file.Path.of("scaled"));
+            float[] images = randomImages(scaled.config(), 3, SEED + (long) factor);
+            try (ReferenceEngine reference = new ReferenceEngine(scaled, new EngineOptions(1));
+                    FastEngine fast = new FastEngine(scaled, new EngineOptions(2))) {
+                Fixtures.assertLogitsMatch(fast.forward(images, 3), reference.forward(images, 3));
+                generalPath[f] = fast.perRowShiftHeads();
+            }
+        }
+        assertThat(generalPath[0]).as("heads on the general path at the checkpoint's own scale").isZero();
+        assertThat(generalPath[2]).as("heads on the general path with 30x projections").isPositive();
+    }
 }
