@@ -52,7 +52,6 @@ final class RowOps {
     static void layerNorm(ByteBuffer in, long inOffset, ByteBuffer out, long outOffset, int n, float[] gamma,
             float[] beta, float eps) {
         int src = (int) (inOffset * 4);
-        int dst = (int) (outOffset * 4);
         int bound = S.loopBound(n);
         FloatVector sumV = FloatVector.zero(S);
         int i = 0;
@@ -63,31 +62,7 @@ final class RowOps {
         for (; i < n; i++) {
             sum += in.getFloat(src + i * 4);
         }
-        float mean = sum / n;
-        FloatVector meanV = FloatVector.broadcast(S, mean);
-        FloatVector squaresV = FloatVector.zero(S);
-        for (i = 0; i < bound; i += STEP) {
-            FloatVector centred = FloatVector.fromByteBuffer(S, in, src + i * 4, ORDER).sub(meanV);
-            squaresV = centred.fma(centred, squaresV);
-        }
-        float squares = squaresV.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float centred = in.getFloat(src + i * 4) - mean;
-            squares += centred * centred;
-        }
-        float rstd = (float) (1.0 / Math.sqrt(squares / n + eps));
-        FloatVector rstdV = FloatVector.broadcast(S, rstd);
-        for (i = 0; i < bound; i += STEP) {
-            FloatVector y = FloatVector.fromByteBuffer(S, in, src + i * 4, ORDER).sub(meanV).mul(rstdV);
-            if (gamma != null) {
-                y = y.fma(FloatVector.fromArray(S, gamma, i), FloatVector.fromArray(S, beta, i));
-            }
-            y.intoByteBuffer(out, dst + i * 4, ORDER);
-        }
-        for (; i < n; i++) {
-            float y = (in.getFloat(src + i * 4) - mean) * rstd;
-            out.putFloat(dst + i * 4, gamma != null ? y * gamma[i] + beta[i] : y);
-        }
+        normalizeCentred(in, src, n, sum / n, out, (int) (outOffset * 4), gamma, beta, eps);
     }
 
     /**
@@ -118,12 +93,15 @@ final class RowOps {
             data.putFloat(base + i * 4, v);
             sum += v;
         }
-        normalizeCentred(data, base, n, sum / n, out, (int) (outOffset * 4), eps);
+        normalizeCentred(data, base, n, sum / n, out, (int) (outOffset * 4), null, null, eps);
     }
 
-    /** The two passes of a LayerNorm without affine once the mean is known: centred variance, then normalise. */
+    /**
+     * The two passes of a LayerNorm once the mean is known: centred variance, then normalise (and apply
+     * {@code γ}, {@code β} unless null). Offsets in bytes.
+     */
     private static void normalizeCentred(ByteBuffer in, int src, int n, float mean, ByteBuffer out, int dst,
-            float eps) {
+            float[] gamma, float[] beta, float eps) {
         int bound = S.loopBound(n);
         FloatVector meanV = FloatVector.broadcast(S, mean);
         FloatVector squaresV = FloatVector.zero(S);
@@ -140,11 +118,15 @@ final class RowOps {
         float rstd = (float) (1.0 / Math.sqrt(squares / n + eps));
         FloatVector rstdV = FloatVector.broadcast(S, rstd);
         for (i = 0; i < bound; i += STEP) {
-            FloatVector.fromByteBuffer(S, in, src + i * 4, ORDER).sub(meanV).mul(rstdV).intoByteBuffer(out,
-                    dst + i * 4, ORDER);
+            FloatVector y = FloatVector.fromByteBuffer(S, in, src + i * 4, ORDER).sub(meanV).mul(rstdV);
+            if (gamma != null) {
+                y = y.fma(FloatVector.fromArray(S, gamma, i), FloatVector.fromArray(S, beta, i));
+            }
+            y.intoByteBuffer(out, dst + i * 4, ORDER);
         }
         for (; i < n; i++) {
-            out.putFloat(dst + i * 4, (in.getFloat(src + i * 4) - mean) * rstd);
+            float y = (in.getFloat(src + i * 4) - mean) * rstd;
+            out.putFloat(dst + i * 4, gamma != null ? y * gamma[i] + beta[i] : y);
         }
     }
 
