@@ -75,9 +75,7 @@ public final class FastEngine implements CrateEngine {
 
     @Override
     public float[] forward(float[] images, int batch, LayerObserver observer) {
-        if (batch < 1) {
-            throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        }
+        ImageBatches.requireShape(config, images, batch);
         float[] logits = new float[batch * config.numClasses()];
         run(images, batch, logits, observer);
         return logits;

@@ -71,29 +71,8 @@ final class RowOps {
      */
     static void addBiasThenNorm(ByteBuffer data, long offset, int n, float[] bias, boolean relu, ByteBuffer out,
             long outOffset, float eps) {
-        int base = (int) (offset * 4);
-        int bound = S.loopBound(n);
-        FloatVector sumV = FloatVector.zero(S);
-        int i = 0;
-        for (; i < bound; i += STEP) {
-            FloatVector v = FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).add(FloatVector.fromArray(S, bias,
-                    i));
-            if (relu) {
-                v = v.max(0f);
-            }
-            v.intoByteBuffer(data, base + i * 4, ORDER);
-            sumV = sumV.add(v);
-        }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float v = data.getFloat(base + i * 4) + bias[i];
-            if (relu) {
-                v = Math.max(v, 0f);
-            }
-            data.putFloat(base + i * 4, v);
-            sum += v;
-        }
-        normalizeCentred(data, base, n, sum / n, out, (int) (outOffset * 4), null, null, eps);
+        float sum = addBias(data, offset, n, bias, relu);
+        normalizeCentred(data, (int) (offset * 4), n, sum / n, out, (int) (outOffset * 4), null, null, eps);
     }
 
     /**
@@ -130,10 +109,11 @@ final class RowOps {
         }
     }
 
-    /** {@code row += bias}, and with {@code relu} then {@code row = max(row, 0)}. */
-    static void addBias(ByteBuffer data, long offset, int n, float[] bias, boolean relu) {
+    /** {@code row += bias}, and with {@code relu} then {@code row = max(row, 0)}; returns the new row's sum. */
+    static float addBias(ByteBuffer data, long offset, int n, float[] bias, boolean relu) {
         int base = (int) (offset * 4);
         int bound = S.loopBound(n);
+        FloatVector sumV = FloatVector.zero(S);
         int i = 0;
         for (; i < bound; i += STEP) {
             FloatVector v = FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).add(FloatVector.fromArray(S, bias,
@@ -142,11 +122,18 @@ final class RowOps {
                 v = v.max(0f);
             }
             v.intoByteBuffer(data, base + i * 4, ORDER);
+            sumV = sumV.add(v);
         }
+        float sum = sumV.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             float v = data.getFloat(base + i * 4) + bias[i];
-            data.putFloat(base + i * 4, relu ? Math.max(v, 0f) : v);
+            if (relu) {
+                v = Math.max(v, 0f);
+            }
+            data.putFloat(base + i * 4, v);
+            sum += v;
         }
+        return sum;
     }
 
     /** {@code target += source} over one row. */
