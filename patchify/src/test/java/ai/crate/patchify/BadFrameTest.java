@@ -1,0 +1,104 @@
+package ai.crate.patchify;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Frames that cannot be decoded get a clear error on both paths, and leave a batch as it was. */
+class BadFrameTest {
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void truncatedJpegIsRefusedNotHalfDecoded(boolean fastPath) {
+        byte[] whole = Photos.bytes("coffee.jpg");
+        EncodedFrame cut = EncodedFrame.compressed(FrameFormat.JPEG, Arrays.copyOf(whole, whole.length / 2));
+        assertThatThrownBy(() -> decode(fastPath, cut))
+                .isInstanceOf(PatchifyException.class).hasMessageContaining("truncated");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void corruptJpegBodyIsRefused(boolean fastPath) {
+        byte[] bytes = Photos.bytes("coffee.jpg");
+        byte[] corrupt = new byte[200];
+        corrupt[0] = (byte) 0xFF;
+        corrupt[1] = (byte) 0xD8;
+        Arrays.fill(corrupt, 2, 198, (byte) 0x13);
+        corrupt[198] = (byte) 0xFF;
+        corrupt[199] = (byte) 0xD9;
+        assertThat(bytes.length).isGreaterThan(200);
+        assertThatThrownBy(() -> decode(fastPath, EncodedFrame.compressed(FrameFormat.JPEG, corrupt)))
+                .isInstanceOf(PatchifyException.class).hasMessageContaining("JPEG frame of 200 bytes");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void pngBytesLabelledJpegAreRefused(boolean fastPath) {
+        EncodedFrame mislabelled = EncodedFrame.compressed(FrameFormat.JPEG, Photos.bytes("chelsea.png"));
+        assertThatThrownBy(() -> decode(fastPath, mislabelled))
+                .isInstanceOf(PatchifyException.class).hasMessageContaining("SOI marker");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void truncatedPngIsRefused(boolean fastPath) {
+        byte[] whole = Photos.bytes("chelsea.png");
+        EncodedFrame cut = EncodedFrame.compressed(FrameFormat.PNG, Arrays.copyOf(whole, whole.length / 3));
+        assertThatThrownBy(() -> decode(fastPath, cut)).isInstanceOf(PatchifyException.class)
+                .hasMessageContaining("PNG frame of " + whole.length / 3 + " bytes");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void rawFrameOfTheWrongSizeIsRefused(boolean fastPath) {
+        EncodedFrame frame = new EncodedFrame(FrameFormat.BGR24, 64, 48, new byte[64 * 48 * 3 - 1]);
+        assertThatThrownBy(() -> decode(fastPath, frame)).isInstanceOf(PatchifyException.class)
+                .hasMessageContaining("BGR24 frame of 64x48 must have 9216 bytes, got 9215");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void yuvFrameOfOddSizeIsRefused(boolean fastPath) {
+        EncodedFrame frame = new EncodedFrame(FrameFormat.I420, 63, 48, new byte[5000]);
+        assertThatThrownBy(() -> decode(fastPath, frame)).isInstanceOf(PatchifyException.class)
+                .hasMessageContaining("even width and height");
+    }
+
+    @Test
+    void failedFrameLeavesTheBatchAndItsImagesUntouched() throws PatchifyException {
+        PreprocessSpec spec = PreprocessSpec.imagenet(224);
+        ImageBatch batch = new ImageBatch(2, spec);
+        try (Patchifier patchifier = Patchifier.fast(spec)) {
+            batch.add(Photos.frame("coffee.jpg"), patchifier);
+            float[] first = Arrays.copyOf(batch.array(), spec.imageFloats());
+            byte[] whole = Photos.bytes("rocket.jpg");
+            EncodedFrame cut = EncodedFrame.compressed(FrameFormat.JPEG, Arrays.copyOf(whole, 1000));
+            assertThatThrownBy(() -> batch.add(cut, patchifier)).isInstanceOf(PatchifyException.class);
+            assertThat(batch.size()).isEqualTo(1);
+            assertThat(Arrays.copyOf(batch.array(), spec.imageFloats())).containsExactly(first);
+            batch.add(Photos.frame("rocket.jpg"), patchifier);
+            assertThat(batch.isFull()).isTrue();
+            assertThatThrownBy(() -> batch.add(Photos.frame("rocket.jpg"), patchifier))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("batch is full (2 images)");
+        }
+    }
+
+    @Test
+    void unknownFormatNameListsTheKnownOnes() {
+        assertThatThrownBy(() -> FrameFormat.parse("webp")).hasMessageContaining("unknown frame format 'webp'")
+                .hasMessageContaining("jpeg");
+    }
+
+    private static DecodedImage decode(boolean fastPath, EncodedFrame frame) throws PatchifyException {
+        Supplier<FrameDecoder> decoder = fastPath ? OpenCvFrameDecoder::new : JavaFrameDecoder::new;
+        try (FrameDecoder d = decoder.get()) {
+            return d.decode(frame);
+        }
+    }
+}
