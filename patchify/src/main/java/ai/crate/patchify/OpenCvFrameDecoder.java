@@ -35,6 +35,7 @@ public final class OpenCvFrameDecoder implements FrameDecoder {
     }
 
     private DecodedImage decodeCompressed(EncodedFrame frame) throws PatchifyException {
+        decoded.release();
         try (Mat encoded = wrap(frame.data(), 1, frame.data().length)) {
             imdecode(encoded, IMREAD_COLOR_RGB, decoded);
         }

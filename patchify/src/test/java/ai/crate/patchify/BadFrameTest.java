@@ -39,6 +39,21 @@ class BadFrameTest {
 
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
+    void corruptFrameAfterAGoodOneIsRefusedNotAnsweredWithThePreviousImage(boolean fastPath) throws PatchifyException {
+        byte[] corrupt = new byte[200];
+        corrupt[0] = (byte) 0xFF;
+        corrupt[1] = (byte) 0xD8;
+        corrupt[198] = (byte) 0xFF;
+        corrupt[199] = (byte) 0xD9;
+        try (FrameDecoder decoder = fastPath ? new OpenCvFrameDecoder() : new JavaFrameDecoder()) {
+            decoder.decode(Photos.frame("coffee.jpg"));
+            assertThatThrownBy(() -> decoder.decode(EncodedFrame.compressed(FrameFormat.JPEG, corrupt)))
+                    .isInstanceOf(PatchifyException.class);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
     void pngBytesLabelledJpegAreRefused(boolean fastPath) {
         EncodedFrame mislabelled = EncodedFrame.compressed(FrameFormat.JPEG, Photos.bytes("chelsea.png"));
         assertThatThrownBy(() -> decode(fastPath, mislabelled))

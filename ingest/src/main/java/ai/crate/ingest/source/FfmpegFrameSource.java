@@ -45,6 +45,8 @@ public final class FfmpegFrameSource implements FrameSource {
     private long reconnects;
     private long downtimeNanos;
     private long declaredFrames = -1;
+    private long declaredMicros = -1;
+    private long lastTimestamp = -1;
     private double frameRate;
 
     private FfmpegFrameSource(SourceSettings settings) {
@@ -76,7 +78,7 @@ public final class FfmpegFrameSource implements FrameSource {
             } catch (FrameGrabber.Exception | RuntimeException e) {
                 if (!live) {
                     throw new IngestException(uri() + " is damaged: decoding failed after " + grabbed + " frames: "
-                            + e.getMessage(), e);
+                            + withoutJavaCvHints(e.getMessage()), e);
                 }
                 LOG.warn("{}: stream failed after {} frames ({}); reconnecting", uri(), grabbed, e.getMessage());
                 reconnect();
@@ -92,15 +94,28 @@ public final class FfmpegFrameSource implements FrameSource {
                 continue;
             }
             grabbed++;
+            lastTimestamp = Math.max(0, grabber.getTimestamp());
             Mat bgr = converter.convert(frame);
-            return new SourceFrame(bgr, Math.max(0, grabber.getTimestamp()), null);
+            return new SourceFrame(bgr, lastTimestamp, null);
         }
     }
 
+    /**
+     * A file must deliver what its container declares: its frame count where it has one (mp4, avi), otherwise its
+     * duration (mkv), to within two frame periods.
+     */
     private void requireComplete() throws IngestException {
         if (declaredFrames > 0 && grabbed < declaredFrames) {
             throw new IngestException(uri() + " ended after " + grabbed + " of the " + declaredFrames
                     + " frames its container declares: the file is truncated or damaged");
+        }
+        if (declaredFrames <= 0 && declaredMicros > 0 && frameRate > 0) {
+            long slack = Math.round(2e6 / frameRate);
+            if (lastTimestamp + slack < declaredMicros) {
+                throw new IngestException(String.format(java.util.Locale.ROOT, "%s ended at %.2f s of the %.2f s its"
+                        + " container declares, after %d frames: the file is truncated or damaged", uri(),
+                        lastTimestamp / 1e6, declaredMicros / 1e6, grabbed));
+            }
         }
     }
 
@@ -159,13 +174,16 @@ public final class FfmpegFrameSource implements FrameSource {
                 g.setOption("timeout", micros);
             }
         }
+        if (!live) {
+            g.setVideoOption("err_detect", "explode");
+        }
         g.setPixelFormat(AV_PIX_FMT_BGR24);
         g.setImageScalingFlags(SWS_AREA);
         try {
             g.start();
         } catch (FrameGrabber.Exception | RuntimeException e) {
             releaseQuietly(g);
-            throw new IngestException("cannot open " + uri() + ": " + e.getMessage(), e);
+            throw new IngestException("cannot open " + uri() + ": " + withoutJavaCvHints(e.getMessage()), e);
         }
         if (!g.hasVideo()) {
             releaseQuietly(g);
@@ -174,6 +192,7 @@ public final class FfmpegFrameSource implements FrameSource {
         scaleToMaxSide(g);
         frameRate = g.getFrameRate();
         declaredFrames = live ? -1 : videoFramesDeclared(g);
+        declaredMicros = live ? -1 : g.getLengthInTime();
         grabber = g;
     }
 
@@ -186,6 +205,15 @@ public final class FfmpegFrameSource implements FrameSource {
             g.setImageWidth(Math.max(1, (int) Math.round(width * scale)));
             g.setImageHeight(Math.max(1, (int) Math.round(height * scale)));
         }
+    }
+
+    /** JavaCV appends hints about its own API to FFmpeg's errors; users of this class cannot act on them. */
+    private static String withoutJavaCvHints(String message) {
+        if (message == null) {
+            return "unknown FFmpeg error";
+        }
+        return message.replace(" (Has setFormat() been called?)", "")
+                .replace(" (For more details, make sure FFmpegLogCallback.set() has been called.)", "");
     }
 
     private static long videoFramesDeclared(FFmpegFrameGrabber g) {

@@ -69,6 +69,7 @@ public final class ImageDirectorySource implements FrameSource {
         } catch (IOException e) {
             throw new IngestException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        decoded.release();
         try (BytePointer pointer = new BytePointer(bytes); Mat encoded = new Mat(1, bytes.length, CV_8UC1, pointer)) {
             imdecode(encoded, IMREAD_COLOR, decoded);
         }

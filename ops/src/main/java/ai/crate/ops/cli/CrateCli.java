@@ -13,9 +13,10 @@ import java.io.PrintWriter;
  */
 @Command(name = "crate", mixinStandardHelpOptions = true, version = "crate 0.1.0",
         description = "CRATE white-box transformer: import checkpoints, run inference on CPUs and GPUs, measure every"
-                + " layer.",
+                + " layer, and stream camera frames through Kafka.",
         subcommands = {InfoCommand.class, ImportCommand.class, InferCommand.class, InspectCommand.class,
                 ExportOnnxCommand.class, BuildEngineCommand.class, EnginesCommand.class, BenchCommand.class, JmhCommand.class,
+                BrokerCommand.class, IngestCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CrateCli implements Runnable {
 

@@ -1,0 +1,86 @@
+package ai.crate.ops.cli;
+
+import ai.crate.ingest.broker.EmbeddedKafkaBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code crate ingest} end to end against an embedded broker: the summary line on success, the summary and a one-line
+ * error with exit 1 on a damaged file, and clear errors for bad options.
+ */
+class IngestCliITCase {
+    @TempDir
+    Path temp;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream savedOut;
+    private PrintStream savedErr;
+
+    @BeforeEach
+    void capture() {
+        savedOut = System.out;
+        savedErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(savedOut);
+        System.setErr(savedErr);
+    }
+
+    @Test
+    void ingestsADirectoryOfImagesAndEndsWithTheSummaryLine() throws Exception {
+        Path images = Files.createDirectories(temp.resolve("images"));
+        for (int i = 0; i < 3; i++) {
+            Files.copy(Path.of("../patchify/src/test/resources/photos/coffee.jpg"), images.resolve(i + ".jpg"));
+        }
+        Files.write(images.resolve("9.jpg"), new byte[]{1, 2, 3});
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, null)) {
+            broker.createPipelineTopics();
+            int ok = CrateCli.run("ingest", "--source", images.resolve("0.jpg").getParent().toString(),
+                    "--bootstrap", broker.bootstrap(), "--camera-id", "cli-cam", "--state-dir",
+                    temp.resolve("state").toString(), "--max-frames", "2", "--quiet");
+            assertThat(ok).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8))
+                    .contains("frames_read=2 frames_sent=2 frames_dropped=0");
+
+            out.reset();
+            int damaged = CrateCli.run("ingest", "--source", images.toString(), "--bootstrap", broker.bootstrap(),
+                    "--camera-id", "cli-cam-2", "--state-dir", temp.resolve("state").toString(), "--quiet");
+            assertThat(damaged).isEqualTo(1);
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("frames_read=3 frames_sent=3 frames_dropped=0");
+            assertThat(err.toString(StandardCharsets.UTF_8))
+                    .contains("crate ingest: " + images.resolve("9.jpg") + " is not an image OpenCV can decode");
+        }
+    }
+
+    @Test
+    void badOptionsAreNamed() {
+        assertThat(CrateCli.run("ingest", "--source", temp.resolve("missing.mp4").toString(), "--bootstrap",
+                "127.0.0.1:9", "--camera-id", "c", "--state-dir", temp.toString())).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing.mp4 does not exist");
+        assertThat(CrateCli.run("ingest", "--source", "x.mp4", "--bootstrap", "127.0.0.1:9", "--camera-id", "c",
+                "--encoding", "webp")).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown frame format 'webp'");
+        assertThat(CrateCli.run("ingest", "--source", "x.mp4", "--bootstrap", "127.0.0.1:9", "--camera-id", " ",
+                "--state-dir", temp.toString())).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("a camera id is required");
+        assertThat(CrateCli.run("ingest", "--source", "gopher://host/x", "--bootstrap", "127.0.0.1:9",
+                "--camera-id", "c", "--state-dir", temp.toString())).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no frame source handles 'gopher://host/x'");
+        assertThat(CrateCli.run("broker", "--port", "70000")).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("broker port must be between 0 and 65535");
+    }
+}
