@@ -35,7 +35,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.circle;
  * {@link Patchifier} each: frames per second is the score ×1000 (ops/ms). {@code fast} is OpenCV plus the table-driven
  * resampler, {@code reference} the ImageIO and double-precision oracle. The frame is a synthetic 640×480 (or the
  * size given) scene of blurred noise and discs, JPEG quality 90, so it decodes like a camera picture rather than a flat
- * test card. Run with {@code bin/crate jmh -- PatchifyBenchmark}.
+ * test card; {@code -p file=photo.jpg} measures a file instead. Run with {@code bin/crate jmh -- PatchifyBenchmark}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -51,29 +51,65 @@ public class PatchifyBenchmark {
     @Param({"fast", "reference"})
     public String path;
 
+    /** A JPEG file to use instead of the synthetic frame (then {@code size} is ignored). */
+    @Param({""})
+    public String file;
+
     private Patchifier patchifier;
+    private FrameDecoder decoder;
+    private Preprocessor preprocessor;
+    private DecodedImage decoded;
     private EncodedFrame frame;
     private float[] out;
 
     @Setup(Level.Trial)
     public void setUp() {
         String[] parts = size.split("x");
-        frame = EncodedFrame.compressed(FrameFormat.JPEG, syntheticJpeg(Integer.parseInt(parts[0]),
-                Integer.parseInt(parts[1])));
+        frame = EncodedFrame.compressed(FrameFormat.JPEG, file.isEmpty()
+                ? syntheticJpeg(Integer.parseInt(parts[0]), Integer.parseInt(parts[1])) : readFile(file));
         PreprocessSpec spec = PreprocessSpec.imagenet(224);
         patchifier = path.equals("fast") ? Patchifier.fast(spec) : Patchifier.reference(spec);
+        decoder = path.equals("fast") ? new OpenCvFrameDecoder() : new JavaFrameDecoder();
+        preprocessor = path.equals("fast") ? new FastPreprocessor(spec) : new ReferencePreprocessor(spec);
         out = new float[spec.imageFloats()];
+        try {
+            decoded = decoder.decode(frame);
+        } catch (PatchifyException e) {
+            throw new IllegalStateException("the benchmark frame does not decode", e);
+        }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         patchifier.close();
+        decoder.close();
+    }
+
+    /** Decoding alone. */
+    @Benchmark
+    public DecodedImage decode() throws PatchifyException {
+        return decoder.decode(frame);
+    }
+
+    /** Resize, crop and normalise alone, from decoded pixels. */
+    @Benchmark
+    public float[] preprocess() {
+        preprocessor.preprocess(decoded, out, 0);
+        return out;
     }
 
     @Benchmark
     public float[] jpegToTensor() throws PatchifyException {
         patchifier.patchify(frame, out, 0);
         return out;
+    }
+
+    private static byte[] readFile(String path) {
+        try {
+            return java.nio.file.Files.readAllBytes(java.nio.file.Path.of(path));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read benchmark input " + path, e);
+        }
     }
 
     static byte[] syntheticJpeg(int width, int height) {

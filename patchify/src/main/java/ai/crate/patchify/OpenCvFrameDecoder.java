@@ -13,7 +13,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 
 /**
  * The fast decoder: OpenCV's {@code imdecode} (libjpeg-turbo, libpng) and {@code cvtColor}. It keeps its native
- * buffers between calls, so the image it returns shares its pixel array with the next call's. Not thread-safe; close
+ * buffers between calls (a failed decode is told by {@code imdecode}'s result, since it leaves the reused output
+ * holding the previous image), so the image it returns shares its pixel array with the next call's. Not thread-safe; close
  * it to free the native buffers.
  */
 public final class OpenCvFrameDecoder implements FrameDecoder {
@@ -35,11 +36,12 @@ public final class OpenCvFrameDecoder implements FrameDecoder {
     }
 
     private DecodedImage decodeCompressed(EncodedFrame frame) throws PatchifyException {
-        decoded.release();
-        try (Mat encoded = wrap(frame.data(), 1, frame.data().length)) {
-            imdecode(encoded, IMREAD_COLOR_RGB, decoded);
+        boolean ok;
+        try (Mat encoded = wrap(frame.data(), 1, frame.data().length);
+             Mat result = imdecode(encoded, IMREAD_COLOR_RGB, decoded)) {
+            ok = !result.empty();
         }
-        if (decoded.empty() || decoded.channels() != 3) {
+        if (!ok || decoded.empty() || decoded.channels() != 3) {
             throw new PatchifyException(frame.format() + " frame of " + frame.data().length
                     + " bytes cannot be decoded (OpenCV imdecode returned no image)");
         }

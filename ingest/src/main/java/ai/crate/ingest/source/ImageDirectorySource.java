@@ -69,11 +69,12 @@ public final class ImageDirectorySource implements FrameSource {
         } catch (IOException e) {
             throw new IngestException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        decoded.release();
-        try (BytePointer pointer = new BytePointer(bytes); Mat encoded = new Mat(1, bytes.length, CV_8UC1, pointer)) {
-            imdecode(encoded, IMREAD_COLOR, decoded);
+        boolean ok;
+        try (BytePointer pointer = new BytePointer(bytes); Mat encoded = new Mat(1, bytes.length, CV_8UC1, pointer);
+             Mat result = imdecode(encoded, IMREAD_COLOR, decoded)) {
+            ok = !result.empty();
         }
-        if (decoded.empty()) {
+        if (!ok) {
             throw new IngestException(file + " is not an image OpenCV can decode");
         }
         boolean jpeg = bytes.length > 2 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8;
