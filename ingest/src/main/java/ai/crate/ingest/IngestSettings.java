@@ -3,9 +3,11 @@ package ai.crate.ingest;
 /**
  * Options of one ingest run: the camera id, an optional frame-rate cap ({@code fps}, 0 for none; frames above it are
  * skipped by stream time), an optional frame limit ({@code maxFrames}, 0 for none), whether files are paced at their
- * own rate ({@code realtime}), and how many encoded frames a live source may have waiting before the oldest is dropped.
+ * own rate ({@code realtime}), how many encoded frames a live source may have waiting before the oldest is dropped,
+ * and an optional ground-truth {@code label} put on every frame (evaluation feeds of one class; null for none).
  */
-public record IngestSettings(String cameraId, double fps, long maxFrames, boolean realtime, int liveQueueFrames) {
+public record IngestSettings(String cameraId, double fps, long maxFrames, boolean realtime, int liveQueueFrames,
+                             String label) {
     public IngestSettings {
         if (cameraId == null || cameraId.isBlank()) {
             throw new IllegalArgumentException("a camera id is required");
@@ -16,12 +18,15 @@ public record IngestSettings(String cameraId, double fps, long maxFrames, boolea
         if (maxFrames < 0) {
             throw new IllegalArgumentException("max frames must be positive, or 0 for no limit; got " + maxFrames);
         }
+        if (label != null && label.isBlank()) {
+            throw new IllegalArgumentException("a label must not be blank; leave it out for frames without one");
+        }
         if (liveQueueFrames < 1) {
             throw new IllegalArgumentException("the live queue must hold at least one frame, got " + liveQueueFrames);
         }
     }
 
     public static IngestSettings of(String cameraId) {
-        return new IngestSettings(cameraId, 0, 0, false, 8);
+        return new IngestSettings(cameraId, 0, 0, false, 8, null);
     }
 }

@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One ingest run: a grabbing thread reads, paces, encodes and numbers frames; the calling thread publishes them. File
  * sources hand over losslessly; live sources through a small queue that drops its oldest frame when publishing falls
- * behind (when {@value #LIVE_MAX_IN_FLIGHT} frames await Kafka's acknowledgement, say while the broker is away). {@link #run} returns when the source ends (or {@link #stop} is called) and every frame has been
- * acknowledged or dropped; a damaged source or a failed publish ends it with an {@link IngestFailedException} that
+ * behind (when {@value #LIVE_MAX_IN_FLIGHT} frames await Kafka's acknowledgement, say while the broker is away).
+ * {@link #run} returns when the source ends (or {@link #stop} is called) and every frame has been acknowledged or
+ * dropped; a damaged source or a failed publish ends it with an {@link IngestFailedException} that
  * still carries the counts.
  */
 public final class Ingestor {
@@ -156,7 +157,7 @@ public final class Ingestor {
 
     private Frame toRecord(Pending pending, String uri) {
         EncodedFrame image = pending.frame();
-        return Frame.newBuilder()
+        Frame.Builder record = Frame.newBuilder()
                 .setSchemaVersion(FrameRecords.SCHEMA_VERSION)
                 .setCameraId(settings.cameraId())
                 .setSeq(pending.seq())
@@ -166,8 +167,11 @@ public final class Ingestor {
                 .setHeight(image.height())
                 .setEncoding(FrameRecords.encodingOf(image.format()))
                 .setData(UnsafeByteOperations.unsafeWrap(image.data()))
-                .setSourceUri(uri)
-                .build();
+                .setSourceUri(uri);
+        if (settings.label() != null) {
+            record.setLabel(settings.label());
+        }
+        return record.build();
     }
 
     private IngestSummary summary(FrameQueue<Pending> queue, FrameSource source) {

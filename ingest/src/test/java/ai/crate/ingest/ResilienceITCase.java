@@ -75,8 +75,9 @@ class ResilienceITCase {
             Thread.sleep(500);
             IngestRequest request = new IngestRequest(
                     new SourceSettings(url, 640, Duration.ofSeconds(3), Duration.ofSeconds(20), false),
-                    broker.bootstrap(), PipelineTopics.FRAMES, new IngestSettings("cam-live", 0, 110, false, 8),
-                    FrameFormat.JPEG, 85, work.resolve("state"), Map.of());
+                    broker.bootstrap(), PipelineTopics.FRAMES,
+                    new IngestSettings("cam-live", 0, 110, false, 8, null), FrameFormat.JPEG, 85,
+                    work.resolve("state"), Map.of());
             CompletableFuture<IngestSummary> run = runAsync(request);
             first.waitFor(20, TimeUnit.SECONDS);
             Thread.sleep(1_000);
@@ -112,8 +113,9 @@ class ResilienceITCase {
             Thread.sleep(500);
             IngestRequest request = new IngestRequest(
                     new SourceSettings(url, 640, Duration.ofSeconds(3), Duration.ofSeconds(20), false),
-                    broker.bootstrap(), PipelineTopics.FRAMES, new IngestSettings("cam-live-outage", 0, 250, false, 8),
-                    FrameFormat.JPEG, 85, work.resolve("state"), Map.of());
+                    broker.bootstrap(), PipelineTopics.FRAMES,
+                    new IngestSettings("cam-live-outage", 0, 250, false, 8, null), FrameFormat.JPEG, 85,
+                    work.resolve("state"), Map.of());
             CompletableFuture<IngestSummary> run = runAsync(request);
             Thread.sleep(2_000);
             broker.close();
@@ -151,8 +153,8 @@ class ResilienceITCase {
 
     private IngestRequest request(String source, String bootstrap, String camera, boolean realtime) {
         return new IngestRequest(new SourceSettings(source, 640, Duration.ofSeconds(5), Duration.ofSeconds(5), false),
-                bootstrap, PipelineTopics.FRAMES, new IngestSettings(camera, 0, 0, realtime, 8), FrameFormat.JPEG, 85,
-                work.resolve("state"), Map.of());
+                bootstrap, PipelineTopics.FRAMES, new IngestSettings(camera, 0, 0, realtime, 8, null),
+                FrameFormat.JPEG, 85, work.resolve("state"), Map.of());
     }
 
     private static CompletableFuture<IngestSummary> runAsync(IngestRequest request) {

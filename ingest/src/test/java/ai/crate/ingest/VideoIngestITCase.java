@@ -68,12 +68,17 @@ class VideoIngestITCase {
     }
 
     @Test
-    void mjpegAviIsPublishedCompletely() throws Exception {
+    void mjpegAviIsPublishedCompletelyWithItsLabel() throws Exception {
         Path video = TestVideos.mjpegAvi(work.resolve("clip.avi"), 640, 480, 50);
         String camera = "cam-mjpeg";
         String topic = freshTopic();
-        IngestSummary summary = ingest(video, camera, topic, 640);
+        IngestRequest request = new IngestRequest(
+                new SourceSettings(video.toString(), 640, Duration.ofSeconds(5), Duration.ofSeconds(5), false),
+                broker.bootstrap(), topic, new IngestSettings(camera, 0, 0, false, 8, "block"), FrameFormat.JPEG, 90,
+                work.resolve("state"), Map.of());
+        IngestSummary summary = new Ingestion(request).run(IngestProgress.NONE);
         List<Frame> frames = FrameTopic.read(broker.bootstrap(), topic, camera, Duration.ofSeconds(2));
+        assertThat(frames).allSatisfy(f -> assertThat(f.getLabel()).isEqualTo("block"));
         assertThat(summary.sent()).isEqualTo(50);
         assertThat(frames).hasSize(50);
         assertContiguousFrom(frames, 0);

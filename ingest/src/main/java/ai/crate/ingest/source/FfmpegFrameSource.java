@@ -232,10 +232,7 @@ public final class FfmpegFrameSource implements FrameSource {
         if (uri.startsWith("v4l2:")) {
             return uri.substring("v4l2:".length());
         }
-        if (uri.startsWith("file:")) {
-            return Path.of(java.net.URI.create(uri)).toString();
-        }
-        return uri;
+        return Uris.localPath(uri).map(Path::toString).orElse(uri);
     }
 
     @Override
@@ -307,9 +304,8 @@ public final class FfmpegFrameSource implements FrameSource {
 
         @Override
         public boolean supports(String uri) {
-            String scheme = Uris.scheme(uri);
-            return LIVE_SCHEMES.contains(scheme) || ((scheme.isEmpty() || scheme.equals("file"))
-                    && !Files.isDirectory(Path.of(scheme.isEmpty() ? uri : java.net.URI.create(uri).getPath())));
+            return LIVE_SCHEMES.contains(Uris.scheme(uri))
+                    || Uris.localPath(uri).map(path -> !Files.isDirectory(path)).orElse(false);
         }
 
         @Override

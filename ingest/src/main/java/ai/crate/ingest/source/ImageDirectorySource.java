@@ -35,8 +35,8 @@ public final class ImageDirectorySource implements FrameSource {
     }
 
     public static ImageDirectorySource open(SourceSettings settings) throws IngestException {
-        Path directory = Path.of(settings.uri().startsWith("file:") ? java.net.URI.create(settings.uri()).getPath()
-                : settings.uri());
+        Path directory = Uris.localPath(settings.uri()).orElseThrow(
+                () -> new IngestException(settings.uri() + " is not a local directory"));
         List<Path> files;
         try (Stream<Path> listing = Files.list(directory)) {
             files = listing.filter(Files::isRegularFile).filter(ImageDirectorySource::isImage).sorted().toList();
@@ -115,9 +115,7 @@ public final class ImageDirectorySource implements FrameSource {
 
         @Override
         public boolean supports(String uri) {
-            String scheme = Uris.scheme(uri);
-            return (scheme.isEmpty() || scheme.equals("file"))
-                    && Files.isDirectory(Path.of(scheme.isEmpty() ? uri : java.net.URI.create(uri).getPath()));
+            return Uris.localPath(uri).map(Files::isDirectory).orElse(false);
         }
 
         @Override

@@ -1,9 +1,12 @@
 package ai.crate.ingest.source;
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** Small helpers for source URIs: the scheme, and the URI with any {@code user:password@} removed. */
+/** Small helpers for source URIs: the scheme, the local path, and the URI with any {@code user:password@} removed. */
 public final class Uris {
     private static final Pattern CREDENTIALS = Pattern.compile("(?<=://)[^/@]*@");
 
@@ -23,6 +26,15 @@ public final class Uris {
             return "file";
         }
         return "";
+    }
+
+    /** The local path a plain path or {@code file:} URI names; empty for any other scheme. */
+    public static Optional<Path> localPath(String uri) {
+        return switch (scheme(uri)) {
+            case "" -> Optional.of(Path.of(uri));
+            case "file" -> Optional.of(Path.of(URI.create(uri).getPath()));
+            default -> Optional.empty();
+        };
     }
 
     public static String redact(String uri) {

@@ -16,10 +16,12 @@ import java.util.concurrent.CountDownLatch;
                 "Prints bootstrap=127.0.0.1:PORT when ready; Ctrl-C shuts it down cleanly."})
 final class BrokerCommand implements Callable<Integer> {
 
-    @Option(names = "--port", defaultValue = "9092", description = "Client port, 0 for any free port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "9092",
+            description = "Client port, 0 for any free port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--data-dir", description = "Where the log lives; kept across restarts. Default: a temporary directory removed on exit.")
+    @Option(names = "--data-dir",
+            description = "Where the log lives; kept across restarts. Default: a temporary directory removed on exit.")
     Path dataDirectory;
 
     @Override

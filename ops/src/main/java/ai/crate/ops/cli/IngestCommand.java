@@ -41,34 +41,46 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--camera-id", required = true, paramLabel = "ID", description = "Camera id: the record key.")
     String cameraId;
 
-    @Option(names = "--fps", defaultValue = "0", description = "Publish at most this many frames per second of stream time; 0 for all.")
+    @Option(names = "--fps", defaultValue = "0",
+            description = "Publish at most this many frames per second of stream time; 0 for all.")
     double fps;
 
     @Option(names = "--max-frames", defaultValue = "0", description = "Stop after this many frames; 0 for no limit.")
     long maxFrames;
 
-    @Option(names = "--realtime", description = "Pace files at their own frame rate instead of as fast as Kafka takes them.")
+    @Option(names = "--realtime",
+            description = "Pace files at their own frame rate instead of as fast as Kafka takes them.")
     boolean realtime;
 
     @Option(names = "--loop", description = "Image directories: start again at the end.")
     boolean loop;
 
-    @Option(names = "--max-side", defaultValue = "640", description = "Downscale so the larger side is at most this; 0 keeps the size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-side", defaultValue = "640",
+            description = "Downscale so the larger side is at most this; 0 keeps the size (default: ${DEFAULT-VALUE}).")
     int maxSide;
 
-    @Option(names = "--encoding", defaultValue = "jpeg", description = "jpeg or bgr24 (raw) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--encoding", defaultValue = "jpeg",
+            description = "jpeg or bgr24 (raw) (default: ${DEFAULT-VALUE}).")
     String encoding;
 
-    @Option(names = "--jpeg-quality", defaultValue = "90", description = "JPEG quality 1-100 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--jpeg-quality", defaultValue = "90",
+            description = "JPEG quality 1-100 (default: ${DEFAULT-VALUE}).")
     int jpegQuality;
 
-    @Option(names = "--timeout", defaultValue = "10", paramLabel = "SECONDS", description = "Network connect/read timeout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "Network connect/read timeout (default: ${DEFAULT-VALUE}).")
     double timeoutSeconds;
 
-    @Option(names = "--reconnect-for", defaultValue = "300", paramLabel = "SECONDS", description = "How long a live source keeps reconnecting before giving up (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--reconnect-for", defaultValue = "300", paramLabel = "SECONDS",
+            description = "How long a live source keeps reconnecting before giving up (default: ${DEFAULT-VALUE}).")
     double reconnectSeconds;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", description = "Where per-camera sequence numbers are kept (default: ~/.crate/ingest).")
+    @Option(names = "--label",
+            description = "Ground-truth label put on every frame, for evaluation feeds of one class.")
+    String label;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where per-camera sequence numbers are kept (default: ~/.crate/ingest).")
     Path stateDirectory;
 
     @Option(names = "--quiet", description = "No progress output.")
@@ -88,8 +100,8 @@ final class IngestCommand implements Callable<Integer> {
         IngestRequest request = new IngestRequest(
                 new SourceSettings(source, maxSide, Duration.ofMillis((long) (timeoutSeconds * 1000)),
                         Duration.ofMillis((long) (reconnectSeconds * 1000)), loop),
-                bootstrap, topic, new IngestSettings(cameraId, fps, maxFrames, realtime, 8), format, jpegQuality, state,
-                Map.of());
+                bootstrap, topic, new IngestSettings(cameraId, fps, maxFrames, realtime, 8, label), format, jpegQuality,
+                state, Map.of());
         Ingestion ingestion = new Ingestion(request);
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
