@@ -18,6 +18,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -39,14 +42,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final String PLAINTEXT = "PLAINTEXT";
     private static final String CONTROLLER = "CONTROLLER";
 
+    private static final String LOCK_FILE = ".crate-broker.lock";
+
     private final KafkaRaftServer server;
+    private final FileChannel lock;
     private final Path dataDirectory;
     private final boolean temporary;
     private final String bootstrap;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path dataDirectory, boolean temporary, int port) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, FileChannel lock, Path dataDirectory, boolean temporary,
+                                int port) {
         this.server = server;
+        this.lock = lock;
         this.dataDirectory = dataDirectory;
         this.temporary = temporary;
         this.bootstrap = "127.0.0.1:" + port;
@@ -72,6 +80,51 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IngestException("cannot create the broker's data directory " + dataDirectory + ": "
                     + e.getMessage(), e);
         }
+        FileChannel lock = lockDirectory(directory);
+        try {
+            return startLocked(port, directory, temporary, lock);
+        } catch (IngestException | RuntimeException e) {
+            closeQuietly(lock);
+            throw e;
+        }
+    }
+
+    /**
+     * Takes this process's lock on the data directory before anything reads or writes it: a second broker on a
+     * directory in use would otherwise rewrite files the first one has mapped.
+     */
+    private static FileChannel lockDirectory(Path directory) throws IngestException {
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            if (channel.tryLock() == null) {
+                throw new IngestException("the broker data directory " + directory
+                        + " is in use by another broker process; stop it or choose another --data-dir");
+            }
+            return channel;
+        } catch (IOException | OverlappingFileLockException e) {
+            closeQuietly(channel);
+            throw new IngestException("the broker data directory " + directory + " is in use by another broker"
+                    + " (" + e.getMessage() + "); stop it or choose another --data-dir", e);
+        } catch (IngestException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.debug("closing the data directory lock failed", e);
+            }
+        }
+    }
+
+    private static EmbeddedKafkaBroker startLocked(int port, Path directory, boolean temporary, FileChannel lock)
+            throws IngestException {
         Exit.setExitProcedure((code, message) -> {
             throw new IllegalStateException("Kafka asked to exit with " + code + ": " + message);
         });
@@ -96,7 +149,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         int bound = boundPort(server);
         LOG.info("Kafka broker ready on 127.0.0.1:{} with data in {}", bound, directory);
-        return new EmbeddedKafkaBroker(server, directory, temporary, bound);
+        return new EmbeddedKafkaBroker(server, lock, directory, temporary, bound);
     }
 
     private static Properties properties(int port, Path directory) {
@@ -132,6 +185,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         try {
             new Formatter()
+                    .setPrintStream(System.err)
                     .setNodeId(config.nodeId())
                     .setClusterId(Uuid.randomUuid().toString())
                     .setControllerListenerName(config.controllerListenerNames().get(0))
@@ -198,6 +252,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         closed = true;
         server.shutdown();
         server.awaitShutdown();
+        closeQuietly(lock);
         if (temporary) {
             deleteRecursively(dataDirectory);
         }
