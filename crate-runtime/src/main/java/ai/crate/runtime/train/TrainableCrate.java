@@ -19,6 +19,8 @@ import java.util.SplittableRandom;
  * ({@link #initialised}); {@link #toTensors()} gives them back for saving.
  */
 public final class TrainableCrate {
+    /** Standard deviation of the cls token and position embedding at initialisation (as timm's ViTs). */
+    static final double EMBEDDING_STD = 0.02;
     private final CrateConfig config;
     private final List<Parameter> parameters;
     private final Map<String, Integer> index = new HashMap<>();
@@ -58,7 +60,7 @@ public final class TrainableCrate {
             float[] values = new float[size];
             if (name.equals(WeightKeys.CLS_TOKEN) || name.equals(WeightKeys.POS_EMBEDDING)) {
                 for (int i = 0; i < size; i++) {
-                    values[i] = (float) gaussian(random);
+                    values[i] = (float) (EMBEDDING_STD * gaussian(random));
                 }
             } else if (isNorm(name)) {
                 if (name.endsWith("weight")) {

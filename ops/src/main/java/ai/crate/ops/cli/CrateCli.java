@@ -16,7 +16,7 @@ import java.io.PrintWriter;
                 + " layer, and stream camera frames through Kafka.",
         subcommands = {InfoCommand.class, ImportCommand.class, InferCommand.class, InspectCommand.class,
                 ExportOnnxCommand.class, BuildEngineCommand.class, EnginesCommand.class, BenchCommand.class, JmhCommand.class,
-                BrokerCommand.class, IngestCommand.class,
+                BrokerCommand.class, IngestCommand.class, TrainCommand.class, EvalCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CrateCli implements Runnable {
 
