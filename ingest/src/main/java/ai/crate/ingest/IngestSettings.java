@@ -4,10 +4,10 @@ package ai.crate.ingest;
  * Options of one ingest run: the camera id, an optional frame-rate cap ({@code fps}, 0 for none; frames above it are
  * skipped by stream time), an optional frame limit ({@code maxFrames}, 0 for none), whether files are paced at their
  * own rate ({@code realtime}), how many encoded frames a live source may have waiting before the oldest is dropped,
- * and an optional ground-truth {@code label} put on every frame (evaluation feeds of one class; null for none).
+ * and the ground truth to put on frames of evaluation feeds ({@link FrameLabels#none()} for none).
  */
 public record IngestSettings(String cameraId, double fps, long maxFrames, boolean realtime, int liveQueueFrames,
-                             String label) {
+                             FrameLabels labels) {
     public IngestSettings {
         if (cameraId == null || cameraId.isBlank()) {
             throw new IllegalArgumentException("a camera id is required");
@@ -18,8 +18,8 @@ public record IngestSettings(String cameraId, double fps, long maxFrames, boolea
         if (maxFrames < 0) {
             throw new IllegalArgumentException("max frames must be positive, or 0 for no limit; got " + maxFrames);
         }
-        if (label != null && label.isBlank()) {
-            throw new IllegalArgumentException("a label must not be blank; leave it out for frames without one");
+        if (labels == null) {
+            throw new IllegalArgumentException("labels are required; use FrameLabels.none()");
         }
         if (liveQueueFrames < 1) {
             throw new IllegalArgumentException("the live queue must hold at least one frame, got " + liveQueueFrames);
@@ -27,6 +27,6 @@ public record IngestSettings(String cameraId, double fps, long maxFrames, boolea
     }
 
     public static IngestSettings of(String cameraId) {
-        return new IngestSettings(cameraId, 0, 0, false, 8, null);
+        return new IngestSettings(cameraId, 0, 0, false, 8, FrameLabels.none());
     }
 }

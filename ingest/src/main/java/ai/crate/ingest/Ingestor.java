@@ -112,11 +112,13 @@ public final class Ingestor {
             long nextAccepted = Long.MIN_VALUE;
             long firstStream = Long.MIN_VALUE;
             long firstWall = 0;
+            long grabbed = 0;
             while (!stopping && (settings.maxFrames() == 0 || read.get() < settings.maxFrames())) {
                 SourceFrame frame = source.grab();
                 if (frame == null) {
                     break;
                 }
+                long sourceIndex = grabbed++;
                 long stream = frame.streamTimeMicros();
                 if (period > 0) {
                     if (nextAccepted != Long.MIN_VALUE && stream < nextAccepted) {
@@ -140,7 +142,8 @@ public final class Ingestor {
                 long encodeStart = System.nanoTime();
                 EncodedFrame encoded = encoder.encode(frame);
                 encodeNanos.addAndGet(System.nanoTime() - encodeStart);
-                Pending pending = new Pending(sequences.next(), clock.captureMicros(stream), stream, encoded);
+                Pending pending = new Pending(sequences.next(), clock.captureMicros(stream), stream, encoded,
+                        settings.labels().of(sourceIndex));
                 read.incrementAndGet();
                 queue.put(pending);
             }
@@ -168,8 +171,8 @@ public final class Ingestor {
                 .setEncoding(FrameRecords.encodingOf(image.format()))
                 .setData(UnsafeByteOperations.unsafeWrap(image.data()))
                 .setSourceUri(uri);
-        if (settings.label() != null) {
-            record.setLabel(settings.label());
+        if (pending.label() != null) {
+            record.setLabel(pending.label());
         }
         return record.build();
     }
@@ -192,6 +195,6 @@ public final class Ingestor {
         }
     }
 
-    private record Pending(long seq, long captureMicros, long streamMicros, EncodedFrame frame) {
+    private record Pending(long seq, long captureMicros, long streamMicros, EncodedFrame frame, String label) {
     }
 }

@@ -76,7 +76,8 @@ class ResilienceITCase {
             IngestRequest request = new IngestRequest(
                     new SourceSettings(url, 640, Duration.ofSeconds(3), Duration.ofSeconds(20), false),
                     broker.bootstrap(), PipelineTopics.FRAMES,
-                    new IngestSettings("cam-live", 0, 110, false, 8, null), FrameFormat.JPEG, 85,
+                    new IngestSettings("cam-live", 0, 110, false, 8, FrameLabels.none()),
+                    FrameFormat.JPEG, 85,
                     work.resolve("state"), Map.of());
             CompletableFuture<IngestSummary> run = runAsync(request);
             first.waitFor(20, TimeUnit.SECONDS);
@@ -114,7 +115,8 @@ class ResilienceITCase {
             IngestRequest request = new IngestRequest(
                     new SourceSettings(url, 640, Duration.ofSeconds(3), Duration.ofSeconds(20), false),
                     broker.bootstrap(), PipelineTopics.FRAMES,
-                    new IngestSettings("cam-live-outage", 0, 250, false, 8, null), FrameFormat.JPEG, 85,
+                    new IngestSettings("cam-live-outage", 0, 250, false, 8, FrameLabels.none()),
+                    FrameFormat.JPEG, 85,
                     work.resolve("state"), Map.of());
             CompletableFuture<IngestSummary> run = runAsync(request);
             Thread.sleep(2_000);
@@ -153,7 +155,8 @@ class ResilienceITCase {
 
     private IngestRequest request(String source, String bootstrap, String camera, boolean realtime) {
         return new IngestRequest(new SourceSettings(source, 640, Duration.ofSeconds(5), Duration.ofSeconds(5), false),
-                bootstrap, PipelineTopics.FRAMES, new IngestSettings(camera, 0, 0, realtime, 8, null),
+                bootstrap, PipelineTopics.FRAMES,
+                new IngestSettings(camera, 0, 0, realtime, 8, FrameLabels.none()),
                 FrameFormat.JPEG, 85, work.resolve("state"), Map.of());
     }
 

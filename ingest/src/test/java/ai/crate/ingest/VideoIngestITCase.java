@@ -74,7 +74,8 @@ class VideoIngestITCase {
         String topic = freshTopic();
         IngestRequest request = new IngestRequest(
                 new SourceSettings(video.toString(), 640, Duration.ofSeconds(5), Duration.ofSeconds(5), false),
-                broker.bootstrap(), topic, new IngestSettings(camera, 0, 0, false, 8, "block"), FrameFormat.JPEG, 90,
+                broker.bootstrap(), topic, new IngestSettings(camera, 0, 0, false, 8, FrameLabels.constant("block")),
+                FrameFormat.JPEG, 90,
                 work.resolve("state"), Map.of());
         IngestSummary summary = new Ingestion(request).run(IngestProgress.NONE);
         List<Frame> frames = FrameTopic.read(broker.bootstrap(), topic, camera, Duration.ofSeconds(2));

@@ -63,10 +63,20 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also time ONNX Runtime on the reference-graph and fused exports, same threads, same run.")
     String compare;
 
+    @Option(names = "--train", description = "Time training instead: forward, backward and an SGD step per batch.")
+    boolean train;
+
     @Override
     public Integer call() throws Exception {
         if (batch < 1 || seconds <= 0 || warmup < 0) {
             throw new IllegalArgumentException("--batch must be >= 1, --seconds > 0 and --warmup >= 0");
+        }
+        if (train) {
+            CrateWeights weights = weights();
+            System.out.println(TrainingBench.measure(weights, batch,
+                    threads == null ? Runtime.getRuntime().availableProcessors() : threads, warmup, seconds)
+                    .line(subject(weights)));
+            return 0;
         }
         if (compare != null && !compare.equals(OnnxRuntimeEngine.NAME)) {
             throw new IllegalArgumentException("--compare supports onnxruntime only, got '" + compare + "'");

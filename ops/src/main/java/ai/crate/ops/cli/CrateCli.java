@@ -17,6 +17,7 @@ import java.io.PrintWriter;
         subcommands = {InfoCommand.class, ImportCommand.class, InferCommand.class, InspectCommand.class,
                 ExportOnnxCommand.class, BuildEngineCommand.class, EnginesCommand.class, BenchCommand.class, JmhCommand.class,
                 BrokerCommand.class, IngestCommand.class, TrainCommand.class, EvalCommand.class,
+                ShapesVideoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CrateCli implements Runnable {
 
@@ -42,7 +43,8 @@ public final class CrateCli implements Runnable {
     private static int handle(Exception e, CommandLine command, CommandLine.ParseResult parseResult) {
         PrintWriter err = command.getErr();
         String name = command.getCommandName();
-        if (e instanceof CrateException || e instanceof IOException || e instanceof IllegalArgumentException
+        if (e instanceof CrateException || e instanceof IOException || e instanceof java.io.UncheckedIOException
+                || e instanceof IllegalArgumentException
                 || e instanceof IllegalStateException) {
             err.println("crate " + name + ": " + oneLine(e.getMessage()));
             return 1;

@@ -34,7 +34,8 @@ final class DataOptions {
     String dataset;
 
     static final class Npy {
-        @Option(names = "--images", required = true, paramLabel = "X.npy", description = "float32 [N, C, H, W], normalised.")
+        @Option(names = "--images", required = true, paramLabel = "X.npy",
+            description = "float32 [N, C, H, W], normalised.")
         Path images;
 
         @Option(names = "--labels", required = true, paramLabel = "Y.npy", description = "int64 or int32 [N].")

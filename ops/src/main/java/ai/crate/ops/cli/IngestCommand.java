@@ -1,5 +1,7 @@
 package ai.crate.ops.cli;
 
+import ai.crate.ingest.FrameLabels;
+import ai.crate.ingest.IngestException;
 import ai.crate.ingest.IngestFailedException;
 import ai.crate.ingest.IngestRequest;
 import ai.crate.ingest.IngestSettings;
@@ -79,6 +81,10 @@ final class IngestCommand implements Callable<Integer> {
             description = "Ground-truth label put on every frame, for evaluation feeds of one class.")
     String label;
 
+    @Option(names = "--labels-file", paramLabel = "FILE",
+            description = "Ground truth per frame: line i labels the source's frame i (as shapes-video writes it).")
+    Path labelsFile;
+
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Where per-camera sequence numbers are kept (default: ~/.crate/ingest).")
     Path stateDirectory;
@@ -100,7 +106,7 @@ final class IngestCommand implements Callable<Integer> {
         IngestRequest request = new IngestRequest(
                 new SourceSettings(source, maxSide, Duration.ofMillis((long) (timeoutSeconds * 1000)),
                         Duration.ofMillis((long) (reconnectSeconds * 1000)), loop),
-                bootstrap, topic, new IngestSettings(cameraId, fps, maxFrames, realtime, 8, label), format, jpegQuality,
+                bootstrap, topic, new IngestSettings(cameraId, fps, maxFrames, realtime, 8, labels()), format, jpegQuality,
                 state, Map.of());
         Ingestion ingestion = new Ingestion(request);
         CountDownLatch finished = new CountDownLatch(1);
@@ -127,6 +133,16 @@ final class IngestCommand implements Callable<Integer> {
                 // the hook is running: it waits for this method, which is done
             }
         }
+    }
+
+    private FrameLabels labels() throws IngestException {
+        if (label != null && labelsFile != null) {
+            throw new IllegalArgumentException("give --label or --labels-file, not both");
+        }
+        if (label != null) {
+            return FrameLabels.constant(label);
+        }
+        return labelsFile != null ? FrameLabels.read(labelsFile) : FrameLabels.none();
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

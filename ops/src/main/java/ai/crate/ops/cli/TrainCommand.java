@@ -64,7 +64,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--nesterov", description = "SGD with Nesterov momentum.")
     boolean nesterov;
 
-    @Option(names = "--no-decay-norm-bias", description = "No weight decay on LayerNorm weights and biases or Linear biases.")
+    @Option(names = "--no-decay-norm-bias",
+            description = "No weight decay on LayerNorm weights and biases or Linear biases.")
     boolean noDecayNormBias;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -79,10 +80,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--label-smoothing", defaultValue = "0", description = "As F.cross_entropy's label_smoothing.")
     float labelSmoothing;
 
-    @Option(names = "--train", defaultValue = "all", description = "all, head, or last:K (the last K layers and the head).")
+    @Option(names = "--train", defaultValue = "all",
+            description = "all, head, or last:K (the last K layers and the head).")
     String train;
 
-    @Option(names = "--schedule", defaultValue = "constant", description = "constant or cosine (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", defaultValue = "constant",
+            description = "constant or cosine (default: ${DEFAULT-VALUE}).")
     String schedule;
 
     @Option(names = "--warmup", defaultValue = "0", description = "Warm-up steps for --schedule cosine.")
@@ -94,13 +97,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--clip-grad", defaultValue = "0", description = "Clip the gradients' L2 norm to this; 0 for none.")
     double clipGrad;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of initialisation and shuffling (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1",
+            description = "Seed of initialisation and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--threads", description = "Worker threads (default: the number of cores).")
     Integer threads;
 
-    @Option(names = "--output", required = true, paramLabel = "OUT", description = "A .safetensors file or a bundle directory.")
+    @Option(names = "--output", required = true, paramLabel = "OUT",
+            description = "A .safetensors file or a bundle directory.")
     Path output;
 
     @Option(names = "--name", defaultValue = "crate-trained", description = "Bundle name (default: ${DEFAULT-VALUE}).")
@@ -109,7 +114,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--bundle-version", defaultValue = "1", description = "Bundle version (default: ${DEFAULT-VALUE}).")
     String bundleVersion;
 
-    @Option(names = "--checkpoint-every", defaultValue = "200", description = "Steps between resumable checkpoints; 0 for none (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-every", defaultValue = "200",
+            description = "Steps between resumable checkpoints; 0 for none (default: ${DEFAULT-VALUE}).")
     long checkpointEvery;
 
     @Option(names = "--resume", description = "Continue from the checkpoint next to OUT, if there is one.")
@@ -119,7 +125,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean quiet;
 
     static final class ModelSource {
-        @Option(names = "--model", paramLabel = "M", description = "Start from these weights (bundle, .safetensors, torch.save checkpoint).")
+        @Option(names = "--model", paramLabel = "M",
+            description = "Start from these weights (bundle, .safetensors, torch.save checkpoint).")
         Path model;
 
         @Option(names = "--config", paramLabel = "C.json", description = "Model config (authors' keys).")
@@ -141,6 +148,10 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (source.config != null && source.arch != null) {
             throw new IllegalArgumentException("give --config or --arch, not both");
+        }
+        Path parent = output.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
         }
         Start start = start();
         CrateConfig config = start.model().config();

@@ -19,8 +19,8 @@ import java.util.SplittableRandom;
 
 /**
  * Draws a {@link ShapeScene} into an 8-bit BGR picture with Java2D (anti-aliased): a vertical gradient background,
- * a few soft distractor blobs, the shape (its texture for {@code STRIPES} and {@code CHECKER}), then Gaussian
- * noise. Deterministic for a given scene and size.
+ * a few soft distractor blobs, the shape (its texture for {@code STRIPES} and {@code CHECKER}), then noise.
+ * Deterministic for a given scene and size.
  */
 public final class ShapeRenderer {
     private ShapeRenderer() {
@@ -153,16 +153,23 @@ public final class ShapeRenderer {
         return path;
     }
 
+    /**
+     * Triangular noise (the sum of two uniform 4-bit draws, scaled to the scene's amplitude): cheap, bounded, and
+     * close enough to Gaussian for the purpose. One random int serves four pixel values.
+     */
     private static void addNoise(byte[] pixels, ShapeScene scene) {
         if (scene.noise() <= 0) {
             return;
         }
         SplittableRandom random = new SplittableRandom(scene.blobSeed() ^ 0x5DEECE66DL);
+        double scale = scene.noise() / 15.0;
+        int bits = 0;
         for (int i = 0; i < pixels.length; i++) {
-            double u = 1.0 - random.nextDouble();
-            double v = random.nextDouble();
-            double gaussian = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-            int value = (pixels[i] & 0xFF) + (int) Math.round(gaussian * scene.noise());
+            if ((i & 3) == 0) {
+                bits = random.nextInt();
+            }
+            int draw = ((bits >>> (8 * (i & 3))) & 15) + ((bits >>> (8 * (i & 3) + 4)) & 15) - 15;
+            int value = (pixels[i] & 0xFF) + (int) Math.round(draw * scale);
             pixels[i] = (byte) Math.max(0, Math.min(255, value));
         }
     }

@@ -4,11 +4,14 @@ import java.util.SplittableRandom;
 
 /**
  * Everything random about one picture: the class, the shape's centre, size and rotation (relative to the picture),
- * its colours, the background gradient, distractor blobs and the noise level. Drawn from a seeded generator, so
+ * its colours, the background gradient, distractor blobs and the noise amplitude. Drawn from a seeded generator, so
  * the same seed always gives the same scene; {@link #moved} gives the scene a little later in a clip.
  */
 public record ShapeScene(ShapeClass shape, double x, double y, double size, double angle, int colour,
                          int secondColour, int backgroundTop, int backgroundBottom, long blobSeed, double noise) {
+
+    /** Largest noise amplitude in 8-bit levels (triangular noise, standard deviation amplitude/√6). */
+    static final double MAX_NOISE = 6;
 
     /** A random scene; the shape lies inside the central {@code 1 − 2·margin} of the picture. */
     public static ShapeScene random(SplittableRandom random, ShapeClass shape, double margin) {
@@ -21,14 +24,17 @@ public record ShapeScene(ShapeClass shape, double x, double y, double size, doub
         double x = low + random.nextDouble() * Math.max(0, 1 - 2 * low);
         double y = low + random.nextDouble() * Math.max(0, 1 - 2 * low);
         return new ShapeScene(shape, x, y, size, random.nextDouble() * 2 * Math.PI, colour, second, top, bottom,
-                random.nextLong(), 0.0);
+                random.nextLong(), random.nextDouble() * MAX_NOISE);
     }
 
-    /** The same scene with the shape moved by ({@code dx}, {@code dy}) and turned by {@code turn}, kept in frame. */
-    public ShapeScene moved(double dx, double dy, double turn) {
-        double half = size / 2;
-        double nx = Math.min(1 - half, Math.max(half, x + dx));
-        double ny = Math.min(1 - half, Math.max(half, y + dy));
+    /**
+     * The same scene with the shape moved by ({@code dx}, {@code dy}) and turned by {@code turn}, kept inside the
+     * central {@code 1 − 2·margin} of the picture.
+     */
+    public ShapeScene moved(double dx, double dy, double turn, double margin) {
+        double low = margin + size / 2;
+        double nx = Math.min(1 - low, Math.max(low, x + dx));
+        double ny = Math.min(1 - low, Math.max(low, y + dy));
         return new ShapeScene(shape, nx, ny, size, angle + turn, colour, secondColour, backgroundTop,
                 backgroundBottom, blobSeed, noise);
     }
