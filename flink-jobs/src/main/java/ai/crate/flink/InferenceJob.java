@@ -1,0 +1,92 @@
+package ai.crate.flink;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The main streaming job: {@code frames} → never-throwing deserialiser → keyed by camera (so each camera's order is
+ * kept) → {@link InferenceOperator} (patchify, micro-batch, CRATE) → {@code predictions}; unusable records →
+ * {@code frames-dlq} with the reason. Checkpointing is on; the sinks are transactional ({@code EXACTLY_ONCE}, read
+ * them with {@code isolation.level=read_committed}) unless {@code --delivery at-least-once}. Event time is the
+ * frames' capture time.
+ *
+ * <p>On a cluster: {@code flink run -c ai.crate.flink.InferenceJob crate-flink-jobs.jar --bootstrap kafka:9092
+ * --model-uri /models/crate-shapes}.
+ */
+public final class InferenceJob {
+    private InferenceJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        InferenceOptions options = InferenceOptions.parse(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        build(env, options);
+        env.execute("crate-inference");
+    }
+
+    /** Adds the job to {@code env} (a cluster's, or a local MiniCluster's in tests and the demo). */
+    public static void build(StreamExecutionEnvironment env, InferenceOptions options) {
+        Configuration restart = new Configuration();
+        restart.setString("restart-strategy.type", "fixed-delay");
+        restart.setString("restart-strategy.fixed-delay.attempts", "10");
+        restart.setString("restart-strategy.fixed-delay.delay", "2 s");
+        env.configure(restart);
+        env.enableCheckpointing(options.checkpointMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.setParallelism(options.parallelism());
+
+        KafkaSource<FrameEvent> source = frameSource(options);
+        DataStream<FrameEvent> frames = env.fromSource(source,
+                        WatermarkStrategy.<FrameEvent>forBoundedOutOfOrderness(Duration.ofSeconds(5))
+                                .withTimestampAssigner((frame, kafkaTime) -> frame.captureMicros > 0
+                                        ? frame.captureMicros / 1000 : kafkaTime), "frames")
+                .uid("frames-source");
+        SingleOutputStreamOperator<KeyedRecord> predictions = frames
+                .keyBy(frame -> frame.cameraId)
+                .transform("crate-inference", TypeInformation.of(KeyedRecord.class), new InferenceOperator(options))
+                .uid("crate-inference");
+        predictions.sinkTo(sink(options, options.predictionsTopic(), "predictions")).name("predictions")
+                .uid("predictions-sink");
+        predictions.getSideOutput(InferenceOperator.DLQ).sinkTo(sink(options, options.dlqTopic(), "dlq"))
+                .name("frames-dlq").uid("dlq-sink");
+    }
+
+    private static KafkaSource<FrameEvent> frameSource(InferenceOptions options) {
+        var builder = KafkaSource.<FrameEvent>builder()
+                .setBootstrapServers(options.bootstrap())
+                .setTopics(options.framesTopic())
+                .setGroupId(options.groupId())
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setProperty("max.partition.fetch.bytes", Integer.toString(32 * 1024 * 1024))
+                .setProperty("isolation.level", "read_committed")
+                .setDeserializer(new FrameDeserializer());
+        if (options.bounded()) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    private static KafkaSink<KeyedRecord> sink(InferenceOptions options, String topic, String name) {
+        return KafkaSink.<KeyedRecord>builder()
+                .setBootstrapServers(options.bootstrap())
+                .setDeliveryGuarantee(options.delivery())
+                .setTransactionalIdPrefix("crate-" + options.groupId() + "-" + name)
+                .setProperty("transaction.timeout.ms", "600000")
+                .setRecordSerializer((KafkaRecordSerializationSchema<KeyedRecord>) (record, context, timestamp) ->
+                        new ProducerRecord<>(topic, null, timestamp, record.key.getBytes(StandardCharsets.UTF_8),
+                                record.value.getBytes(StandardCharsets.UTF_8)))
+                .build();
+    }
+}

@@ -1,0 +1,89 @@
+package ai.crate.flink;
+
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The options of {@link InferenceJob}, from {@code --name value} arguments: where Kafka is, the model bundle, topics,
+ * micro-batching, top-k, delivery guarantee, checkpoint interval, and whether the source stops at the current end of
+ * the topic (tests and the demo). Unknown or malformed options are refused with their name.
+ */
+public record InferenceOptions(String bootstrap, String modelUri, String framesTopic, String predictionsTopic,
+                               String dlqTopic, String groupId, int maxBatch, long maxWaitMillis, int topK,
+                               int engineThreads, DeliveryGuarantee delivery, long checkpointMillis, int parallelism,
+                               boolean bounded) implements Serializable {
+
+    public InferenceOptions {
+        if (bootstrap == null || bootstrap.isBlank()) {
+            throw new IllegalArgumentException("--bootstrap HOST:PORT is required");
+        }
+        if (modelUri == null || modelUri.isBlank()) {
+            throw new IllegalArgumentException("--model-uri (a bundle directory) is required");
+        }
+        if (maxBatch < 1 || maxWaitMillis < 0 || topK < 1 || engineThreads < 1 || checkpointMillis < 100
+                || parallelism < 1) {
+            throw new IllegalArgumentException("--max-batch, --top-k, --engine-threads and --parallelism must be"
+                    + " at least 1, --max-wait-ms at least 0 and --checkpoint-ms at least 100");
+        }
+    }
+
+    /** Parses {@code --key value} pairs; see {@code README.md} for the list. */
+    public static InferenceOptions parse(String... args) {
+        Map<String, String> values = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String key = args[i];
+            if (!key.startsWith("--")) {
+                throw new IllegalArgumentException("expected an option, got '" + key + "'");
+            }
+            if (key.equals("--bounded")) {
+                values.put("bounded", "true");
+                continue;
+            }
+            if (i + 1 == args.length) {
+                throw new IllegalArgumentException(key + " needs a value");
+            }
+            values.put(key.substring(2), args[++i]);
+        }
+        InferenceOptions options = new InferenceOptions(values.remove("bootstrap"), values.remove("model-uri"),
+                values.getOrDefault("frames-topic", "frames"), values.getOrDefault("predictions-topic", "predictions"),
+                values.getOrDefault("dlq-topic", "frames-dlq"), values.getOrDefault("group-id", "crate-inference"),
+                intOf(values, "max-batch", 8), longOf(values, "max-wait-ms", 50), intOf(values, "top-k", 3),
+                intOf(values, "engine-threads", Runtime.getRuntime().availableProcessors()),
+                delivery(values.getOrDefault("delivery", "exactly-once")), longOf(values, "checkpoint-ms", 2000),
+                intOf(values, "parallelism", 1), Boolean.parseBoolean(values.getOrDefault("bounded", "false")));
+        for (String key : new String[] {"frames-topic", "predictions-topic", "dlq-topic", "group-id", "max-batch",
+                "max-wait-ms", "top-k", "engine-threads", "delivery", "checkpoint-ms", "parallelism", "bounded"}) {
+            values.remove(key);
+        }
+        if (!values.isEmpty()) {
+            throw new IllegalArgumentException("unknown options " + values.keySet());
+        }
+        return options;
+    }
+
+    private static DeliveryGuarantee delivery(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "exactly-once" -> DeliveryGuarantee.EXACTLY_ONCE;
+            case "at-least-once" -> DeliveryGuarantee.AT_LEAST_ONCE;
+            default -> throw new IllegalArgumentException("--delivery must be exactly-once or at-least-once, got "
+                    + text);
+        };
+    }
+
+    private static int intOf(Map<String, String> values, String key, int fallback) {
+        return (int) longOf(values, key, fallback);
+    }
+
+    private static long longOf(Map<String, String> values, String key, long fallback) {
+        String text = values.get(key);
+        try {
+            return text == null ? fallback : Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " must be a whole number, got '" + text + "'");
+        }
+    }
+}
