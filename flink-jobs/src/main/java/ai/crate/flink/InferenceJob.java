@@ -15,6 +15,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
  * The main streaming job: {@code frames} → never-throwing deserialiser → keyed by camera (so each camera's order is
@@ -39,6 +40,15 @@ public final class InferenceJob {
 
     /** Adds the job to {@code env} (a cluster's, or a local MiniCluster's in tests and the demo). */
     public static void build(StreamExecutionEnvironment env, InferenceOptions options) {
+        build(env, options, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #build(StreamExecutionEnvironment, InferenceOptions)}, with {@code beforeInference} applied to the
+     * frames between the source and the inference operator (tests inject failures there).
+     */
+    public static void build(StreamExecutionEnvironment env, InferenceOptions options,
+                             UnaryOperator<DataStream<FrameEvent>> beforeInference) {
         Configuration restart = new Configuration();
         restart.setString("restart-strategy.type", "fixed-delay");
         restart.setString("restart-strategy.fixed-delay.attempts", "10");
@@ -53,7 +63,7 @@ public final class InferenceJob {
                                 .withTimestampAssigner((frame, kafkaTime) -> frame.captureMicros > 0
                                         ? frame.captureMicros / 1000 : kafkaTime), "frames")
                 .uid("frames-source");
-        SingleOutputStreamOperator<KeyedRecord> predictions = frames
+        SingleOutputStreamOperator<KeyedRecord> predictions = beforeInference.apply(frames)
                 .keyBy(frame -> frame.cameraId)
                 .transform("crate-inference", TypeInformation.of(KeyedRecord.class), new InferenceOperator(options))
                 .uid("crate-inference");

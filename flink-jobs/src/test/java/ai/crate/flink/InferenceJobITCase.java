@@ -119,6 +119,71 @@ class InferenceJobITCase {
                 assertThat(r).contains("JPEG frame")).anySatisfy(r -> assertThat(r).contains("must have"));
     }
 
+    @ParameterizedTest
+    @EnumSource(value = DeliveryGuarantee.class, names = {"EXACTLY_ONCE", "AT_LEAST_ONCE"})
+    void aTaskFailureMidStreamLosesNothingAndExactlyOnceDuplicatesNothing(DeliveryGuarantee delivery)
+            throws Exception {
+        String run = "failure-" + delivery.name().toLowerCase();
+        String frames = "frames-" + run;
+        String predictions = "predictions-" + run;
+        broker.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(frames, 2, (short) 1),
+                new org.apache.kafka.clients.admin.NewTopic(predictions, 2, (short) 1),
+                new org.apache.kafka.clients.admin.NewTopic("dlq-" + run, 1, (short) 1)));
+        List<Frame> sent = produceFrames(frames, 120);
+        InferenceOptions options = InferenceOptions.parse("--bootstrap", broker.bootstrap(), "--model-uri",
+                MODEL.toString(), "--frames-topic", frames, "--predictions-topic", predictions, "--dlq-topic",
+                "dlq-" + run, "--group-id", "it-" + run, "--max-batch", "4", "--max-wait-ms", "20",
+                "--engine-threads", "1", "--checkpoint-ms", "300", "--delivery",
+                delivery == DeliveryGuarantee.EXACTLY_ONCE ? "exactly-once" : "at-least-once", "--bounded");
+        FailOnce.reset();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        InferenceJob.build(env, options, stream -> stream.map(new FailOnce()).name("fail-once"));
+        env.execute("it-" + run);
+        assertThat(FailOnce.FAILED.get()).as("the failure was injected").isTrue();
+        assertThat(FailOnce.OPENS.get()).as("the task restarted").isGreaterThanOrEqualTo(2);
+
+        List<JsonNode> out = readCommitted(predictions);
+        Set<String> distinct = new HashSet<>();
+        out.forEach(p -> distinct.add(p.get("camera_id").asText() + "/" + p.get("seq").asLong()));
+        assertThat(distinct).as("no frame lost").hasSize(sent.size());
+        if (delivery == DeliveryGuarantee.EXACTLY_ONCE) {
+            assertThat(out).as("no duplicate committed").hasSize(sent.size());
+        }
+    }
+
+    /** Throws once, after a checkpoint has completed and some frames went through, then behaves. */
+    static final class FailOnce extends org.apache.flink.api.common.functions.RichMapFunction<FrameEvent, FrameEvent>
+            implements org.apache.flink.api.common.state.CheckpointListener {
+        static final java.util.concurrent.atomic.AtomicBoolean FAILED = new java.util.concurrent.atomic.AtomicBoolean();
+        static final java.util.concurrent.atomic.AtomicInteger OPENS = new java.util.concurrent.atomic.AtomicInteger();
+        private transient boolean checkpointed;
+        private transient int seen;
+
+        static void reset() {
+            FAILED.set(false);
+            OPENS.set(0);
+        }
+
+        @Override
+        public void open(org.apache.flink.api.common.functions.OpenContext context) {
+            OPENS.incrementAndGet();
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            checkpointed = true;
+        }
+
+        @Override
+        public FrameEvent map(FrameEvent frame) throws Exception {
+            Thread.sleep(15);
+            if (++seen > 30 && checkpointed && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure");
+            }
+            return frame;
+        }
+    }
+
     private static void assertOrderedPerCamera(List<JsonNode> out) {
         Map<String, Long> last = new HashMap<>();
         for (JsonNode p : out) {
