@@ -57,6 +57,12 @@ class IngestCliITCase {
                     .contains("frames_read=2 frames_sent=2 frames_dropped=0");
 
             out.reset();
+            assertThat(CrateCli.run("tail", "frames", "--bootstrap", broker.bootstrap(), "--from-beginning",
+                    "--camera", "cli-cam", "--max", "2", "--idle-exit", "10")).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("cli-cam frame 0 ").contains("cli-cam frame 1 ")
+                    .contains("JPEG");
+
+            out.reset();
             int damaged = CrateCli.run("ingest", "--source", images.toString(), "--bootstrap", broker.bootstrap(),
                     "--camera-id", "cli-cam-2", "--state-dir", temp.resolve("state").toString(), "--quiet");
             assertThat(damaged).isEqualTo(1);
@@ -80,6 +86,8 @@ class IngestCliITCase {
         assertThat(CrateCli.run("ingest", "--source", "gopher://host/x", "--bootstrap", "127.0.0.1:9",
                 "--camera-id", "c", "--state-dir", temp.toString())).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("no frame source handles 'gopher://host/x'");
+        assertThat(CrateCli.run("tail", "models", "--bootstrap", "127.0.0.1:9")).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("tail decodes predictions, frames-dlq or frames");
         assertThat(CrateCli.run("broker", "--port", "70000")).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("broker port must be between 0 and 65535");
     }

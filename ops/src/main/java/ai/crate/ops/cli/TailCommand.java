@@ -1,0 +1,118 @@
+package ai.crate.ops.cli;
+
+import ai.crate.ingest.FrameRecords;
+import ai.crate.ingest.IngestException;
+import ai.crate.ingest.broker.PipelineTopics;
+import ai.crate.ingest.proto.Frame;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code crate tail}: decodes and prints a pipeline topic's records as they arrive, one line each: predictions
+ * (camera, frame, top label and probability, model version, latency), dead letters (camera, origin, reason), frames
+ * (camera, frame, size, encoding, bytes, label). Reads committed records only.
+ */
+@Command(name = "tail", mixinStandardHelpOptions = true,
+        description = "Prints predictions, frames-dlq or frames records as they arrive, decoded, one per line.")
+final class TailCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Parameters(index = "0", paramLabel = "TOPIC", description = "predictions, frames-dlq or frames.")
+    String topic;
+
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--camera", paramLabel = "ID", description = "Only this camera's records.")
+    String camera;
+
+    @Option(names = "--from-beginning", description = "Start at the oldest record instead of new ones.")
+    boolean fromBeginning;
+
+    @Option(names = "--max", defaultValue = "0", description = "Stop after this many records; 0 runs until Ctrl-C.")
+    long max;
+
+    @Option(names = "--idle-exit", defaultValue = "0", paramLabel = "SECONDS",
+            description = "Stop after this long without a record; 0 never.")
+    double idleExit;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!List.of(PipelineTopics.PREDICTIONS, PipelineTopics.FRAMES_DLQ, PipelineTopics.FRAMES).contains(topic)) {
+            throw new IllegalArgumentException("tail decodes predictions, frames-dlq or frames, not '" + topic + "'");
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "crate-tail-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 32 * 1024 * 1024),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long printed = 0;
+            long lastRecord = System.nanoTime();
+            while (max == 0 || printed < max) {
+                var records = consumer.poll(Duration.ofMillis(250));
+                if (!records.isEmpty()) {
+                    lastRecord = System.nanoTime();
+                }
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    String key = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
+                    if (camera != null && !camera.equals(key)) {
+                        continue;
+                    }
+                    System.out.println(line(record));
+                    if (max > 0 && ++printed >= max) {
+                        break;
+                    }
+                }
+                if (idleExit > 0 && System.nanoTime() - lastRecord > idleExit * 1e9) {
+                    break;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private String line(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            if (topic.equals(PipelineTopics.FRAMES)) {
+                Frame f = FrameRecords.parse(record.value());
+                return String.format(Locale.ROOT, "%s frame %d %dx%d %s %d bytes%s", f.getCameraId(), f.getSeq(),
+                        f.getWidth(), f.getHeight(), f.getEncoding(), f.getData().size(),
+                        f.hasLabel() ? " label=" + f.getLabel() : "");
+            }
+            JsonNode p = JSON.readTree(record.value());
+            if (topic.equals(PipelineTopics.FRAMES_DLQ)) {
+                return String.format(Locale.ROOT, "%s %s %s", p.path("camera_id").asText(), p.path("origin").asText(),
+                        p.path("reason").asText());
+            }
+            JsonNode top = p.path("top_k").path(0);
+            double latency = System.currentTimeMillis() - p.path("capture_time_us").asLong() / 1000.0;
+            return String.format(Locale.ROOT, "%s frame %d %s %.3f model=%s:%s latency_ms=%.0f%s",
+                    p.path("camera_id").asText(), p.path("seq").asLong(), top.path("label").asText(),
+                    top.path("probability").asDouble(), p.path("model").path("name").asText(),
+                    p.path("model").path("version").asText(), latency,
+                    p.has("ground_truth") ? " truth=" + p.get("ground_truth").asText() : "");
+        } catch (IngestException | IOException e) {
+            return "undecodable record at " + record.topic() + "/" + record.partition() + "/" + record.offset()
+                    + ": " + e.getMessage();
+        }
+    }
+}
