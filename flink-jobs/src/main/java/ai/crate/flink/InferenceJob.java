@@ -1,6 +1,7 @@
 package ai.crate.flink;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -11,7 +12,6 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,10 +19,15 @@ import java.util.function.UnaryOperator;
 
 /**
  * The main streaming job: {@code frames} → never-throwing deserialiser → keyed by camera (so each camera's order is
- * kept) → {@link InferenceOperator} (patchify, micro-batch, CRATE) → {@code predictions}; unusable records →
- * {@code frames-dlq} with the reason. Checkpointing is on; the sinks are transactional ({@code EXACTLY_ONCE}, read
+ * kept) → {@link InferenceOperator} (patchify, micro-batch, CRATE) → {@code predictions} and {@code sparse-codes};
+ * unusable records → {@code frames-dlq} with the reason. Checkpointing is on; the sinks are transactional ({@code EXACTLY_ONCE}, read
  * them with {@code isolation.level=read_committed}) unless {@code --delivery at-least-once}. Event time is the
  * frames' capture time.
+ *
+ * <p>The transaction timeout (default 60 s) bounds how long a transaction left open by a failure can hold back
+ * read-committed consumers: the Kafka connector can fail to commit a recovered transaction ("Unable to commit
+ * transaction ... fenced", compare FLINK-40626), and Kafka aborts what is left open when it times out. It must exceed
+ * the checkpoint interval plus the time a checkpoint takes.
  *
  * <p>On a cluster: {@code flink run -c ai.crate.flink.InferenceJob crate-flink-jobs.jar --bootstrap kafka:9092
  * --model-uri /models/crate-shapes}.
@@ -71,6 +76,10 @@ public final class InferenceJob {
                 .uid("predictions-sink");
         predictions.getSideOutput(InferenceOperator.DLQ).sinkTo(sink(options, options.dlqTopic(), "dlq"))
                 .name("frames-dlq").uid("dlq-sink");
+        if (options.codes().enabled()) {
+            predictions.getSideOutput(InferenceOperator.CODES)
+                    .sinkTo(sink(options, options.codes().topic(), "codes")).name("sparse-codes").uid("codes-sink");
+        }
     }
 
     private static KafkaSource<FrameEvent> frameSource(InferenceOptions options) {
@@ -93,10 +102,28 @@ public final class InferenceJob {
                 .setBootstrapServers(options.bootstrap())
                 .setDeliveryGuarantee(options.delivery())
                 .setTransactionalIdPrefix("crate-" + options.groupId() + "-" + name)
-                .setProperty("transaction.timeout.ms", "600000")
-                .setRecordSerializer((KafkaRecordSerializationSchema<KeyedRecord>) (record, context, timestamp) ->
-                        new ProducerRecord<>(topic, null, timestamp, record.key.getBytes(StandardCharsets.UTF_8),
-                                record.value.getBytes(StandardCharsets.UTF_8)))
+                .setProperty("transaction.timeout.ms", Long.toString(options.transactionTimeoutMillis()))
+                .setRecordSerializer(KafkaRecordSerializationSchema.<KeyedRecord>builder()
+                        .setTopic(topic)
+                        .setKeySerializationSchema(new KeyBytes())
+                        .setValueSerializationSchema(new ValueBytes())
+                        .build())
                 .build();
+    }
+
+    /** The camera id as the record key. */
+    static final class KeyBytes implements SerializationSchema<KeyedRecord> {
+        @Override
+        public byte[] serialize(KeyedRecord record) {
+            return record.key.getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The value's bytes as they are. */
+    static final class ValueBytes implements SerializationSchema<KeyedRecord> {
+        @Override
+        public byte[] serialize(KeyedRecord record) {
+            return record.value;
+        }
     }
 }

@@ -40,6 +40,8 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         implements OneInputStreamOperator<FrameEvent, KeyedRecord> {
     /** Records for the dead-letter topic. */
     public static final OutputTag<KeyedRecord> DLQ = new OutputTag<>("frames-dlq") { };
+    /** Sparse codes ({@code crate.codes.v1.SparseCodes}) for the {@code sparse-codes} topic. */
+    public static final OutputTag<KeyedRecord> CODES = new OutputTag<>("sparse-codes") { };
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,6 +57,9 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     private transient Counter deadLetters;
     private transient Histogram batchSizes;
     private transient Histogram inferenceMillis;
+    private transient SparseCodeEncoder codes;
+    private transient int codesLayer;
+    private transient float[][] layerOutputs;
 
     private record Pending(FrameEvent frame, long timestamp, double patchifyMillis) {
     }
@@ -77,6 +82,16 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         batchSizes = getMetricGroup().histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
         inferenceMillis = getMetricGroup().histogram("inferenceMillis", new DescriptiveStatisticsHistogram(1000));
         getMetricGroup().gauge("modelVersion", () -> model.version());
+        if (options.codes().enabled()) {
+            int depth = model.config().depth();
+            codesLayer = options.codes().layer() < 0 ? depth - 1 : options.codes().layer();
+            if (codesLayer >= depth) {
+                throw new IllegalArgumentException("--codes-layer " + codesLayer + " but the model has " + depth
+                        + " layers");
+            }
+            codes = new SparseCodeEncoder(options.codes());
+            layerOutputs = new float[options.maxBatch()][];
+        }
     }
 
     @Override
@@ -121,20 +136,36 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         int floats = batch.array().length / batch.capacity();
         float[] images = n == batch.capacity() ? batch.array() : exactCopy(n * floats);
         long start = System.nanoTime();
-        float[] logits = engine.forward(images, n);
+        float[] logits = codes == null ? engine.forward(images, n)
+                : engine.forward(images, n, (image, layer, tensors) -> {
+                    if (layer == codesLayer) {
+                        layerOutputs[image] = tensors.zNext().clone();
+                    }
+                });
         double inference = (System.nanoTime() - start) / 1e6;
         long now = System.currentTimeMillis();
         int classes = model.config().numClasses();
         for (int i = 0; i < n; i++) {
             Pending p = pending.get(i);
             String json = predictionJson(p, TopK.of(logits, i * classes, classes, options.topK()), inference, n, now);
-            output.collect(new StreamRecord<>(new KeyedRecord(p.frame().cameraId, json), p.timestamp()));
+            output.collect(new StreamRecord<>(KeyedRecord.json(p.frame().cameraId, json), p.timestamp()));
+            if (codes != null) {
+                emitCodes(p, layerOutputs[i]);
+            }
         }
         predictions.inc(n);
         batchSizes.update(n);
         inferenceMillis.update(Math.round(inference));
         batch.clear();
         pending.clear();
+    }
+
+    private void emitCodes(Pending p, float[] zNext) {
+        FrameEvent f = p.frame();
+        byte[] message = codes.encode(zNext, model.config().tokens(), model.config().dim(), codesLayer)
+                .setCameraId(f.cameraId).setSeq(f.seq).setCaptureTimeUs(f.captureMicros).setModelName(model.name())
+                .setModelVersion(model.version()).build().toByteArray();
+        output.collect(CODES, new StreamRecord<>(new KeyedRecord(f.cameraId, message), p.timestamp()));
     }
 
     private float[] exactCopy(int length) {
@@ -181,7 +212,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         }
         root.put("origin", frame.origin);
         root.put("reason", reason);
-        output.collect(DLQ, new StreamRecord<>(new KeyedRecord(frame.cameraId, root.toString()), timestamp));
+        output.collect(DLQ, new StreamRecord<>(KeyedRecord.json(frame.cameraId, root.toString()), timestamp));
         deadLetters.inc();
     }
 

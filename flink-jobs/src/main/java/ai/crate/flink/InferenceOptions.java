@@ -15,7 +15,8 @@ import java.util.Map;
 public record InferenceOptions(String bootstrap, String modelUri, String framesTopic, String predictionsTopic,
                                String dlqTopic, String groupId, int maxBatch, long maxWaitMillis, int topK,
                                int engineThreads, DeliveryGuarantee delivery, long checkpointMillis, int parallelism,
-                               boolean bounded) implements Serializable {
+                               boolean bounded, CodesOptions codes, long transactionTimeoutMillis)
+        implements Serializable {
 
     public InferenceOptions {
         if (bootstrap == null || bootstrap.isBlank()) {
@@ -23,6 +24,10 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
         }
         if (modelUri == null || modelUri.isBlank()) {
             throw new IllegalArgumentException("--model-uri (a bundle directory) is required");
+        }
+        if (transactionTimeoutMillis < 1000) {
+            throw new IllegalArgumentException("--transaction-timeout-ms must be at least 1000, got "
+                    + transactionTimeoutMillis);
         }
         if (maxBatch < 1 || maxWaitMillis < 0 || topK < 1 || engineThreads < 1 || checkpointMillis < 100
                 || parallelism < 1) {
@@ -39,8 +44,8 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
             if (!key.startsWith("--")) {
                 throw new IllegalArgumentException("expected an option, got '" + key + "'");
             }
-            if (key.equals("--bounded")) {
-                values.put("bounded", "true");
+            if (key.equals("--bounded") || key.equals("--no-codes")) {
+                values.put(key.substring(2), "true");
                 continue;
             }
             if (i + 1 == args.length) {
@@ -54,15 +59,34 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
                 intOf(values, "max-batch", 8), longOf(values, "max-wait-ms", 50), intOf(values, "top-k", 3),
                 intOf(values, "engine-threads", Runtime.getRuntime().availableProcessors()),
                 delivery(values.getOrDefault("delivery", "exactly-once")), longOf(values, "checkpoint-ms", 2000),
-                intOf(values, "parallelism", 1), Boolean.parseBoolean(values.getOrDefault("bounded", "false")));
+                intOf(values, "parallelism", 1), Boolean.parseBoolean(values.getOrDefault("bounded", "false")),
+                codes(values), longOf(values, "transaction-timeout-ms", 60_000));
         for (String key : new String[] {"frames-topic", "predictions-topic", "dlq-topic", "group-id", "max-batch",
-                "max-wait-ms", "top-k", "engine-threads", "delivery", "checkpoint-ms", "parallelism", "bounded"}) {
+                "max-wait-ms", "top-k", "engine-threads", "delivery", "checkpoint-ms", "parallelism", "bounded",
+                "no-codes", "codes-layer", "codes-tokens", "codes-top-k", "codes-min", "codes-precision",
+                "codes-topic", "transaction-timeout-ms"}) {
             values.remove(key);
         }
         if (!values.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + values.keySet());
         }
         return options;
+    }
+
+    private static CodesOptions codes(Map<String, String> values) {
+        String precision = values.getOrDefault("codes-precision", "fp16");
+        if (!precision.equals("fp16") && !precision.equals("fp32")) {
+            throw new IllegalArgumentException("--codes-precision must be fp16 or fp32, got " + precision);
+        }
+        float min;
+        try {
+            min = Float.parseFloat(values.getOrDefault("codes-min", "0"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--codes-min must be a number, got " + values.get("codes-min"));
+        }
+        return new CodesOptions(!values.containsKey("no-codes"), intOf(values, "codes-layer", -1),
+                CodesOptions.tokens(values.getOrDefault("codes-tokens", "cls")), intOf(values, "codes-top-k", 0), min,
+                precision.equals("fp16"), values.getOrDefault("codes-topic", "sparse-codes"));
     }
 
     private static DeliveryGuarantee delivery(String text) {
