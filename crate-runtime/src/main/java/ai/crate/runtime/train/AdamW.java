@@ -1,19 +1,17 @@
 package ai.crate.runtime.train;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code torch.optim.AdamW}: decoupled weight decay ({@code p ← p·(1 − lr·wd)}), then Adam with bias correction, in
  * PyTorch's order of float32 operations.
  */
-final class AdamW implements Optimizer {
+final class AdamW extends StatefulOptimizer {
     private final double weightDecay;
     private final double beta1;
     private final double beta2;
     private final double eps;
     private final boolean decayNormAndBias;
-    private final OptimizerState state = new OptimizerState();
 
     AdamW(double weightDecay, double beta1, double beta2, double eps, boolean decayNormAndBias) {
         this.weightDecay = weightDecay;
@@ -56,21 +54,6 @@ final class AdamW implements Optimizer {
                 w[j] += -stepSize * (m[j] / denominator);
             }
         }
-    }
-
-    @Override
-    public long steps() {
-        return state.steps();
-    }
-
-    @Override
-    public Map<String, float[]> state() {
-        return state.buffers();
-    }
-
-    @Override
-    public void restore(Map<String, float[]> buffers, long steps) {
-        state.restore(buffers, steps);
     }
 
     @Override

@@ -1,18 +1,16 @@
 package ai.crate.runtime.train;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * Lion (Chen et al. 2023, as in {@code lion-pytorch}, which the CRATE paper trains with): decoupled weight decay,
  * then {@code p ← p − lr·sign(β₁·m + (1−β₁)·g)} and {@code m ← β₂·m + (1−β₂)·g}.
  */
-final class Lion implements Optimizer {
+final class Lion extends StatefulOptimizer {
     private final double weightDecay;
     private final double beta1;
     private final double beta2;
     private final boolean decayNormAndBias;
-    private final OptimizerState state = new OptimizerState();
 
     Lion(double weightDecay, double beta1, double beta2, boolean decayNormAndBias) {
         this.weightDecay = weightDecay;
@@ -48,21 +46,6 @@ final class Lion implements Optimizer {
                 m[j] = m[j] * b2 + g[j] * oneMinusB2;
             }
         }
-    }
-
-    @Override
-    public long steps() {
-        return state.steps();
-    }
-
-    @Override
-    public Map<String, float[]> state() {
-        return state.buffers();
-    }
-
-    @Override
-    public void restore(Map<String, float[]> buffers, long steps) {
-        state.restore(buffers, steps);
     }
 
     @Override

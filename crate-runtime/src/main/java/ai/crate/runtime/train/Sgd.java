@@ -1,18 +1,16 @@
 package ai.crate.runtime.train;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code torch.optim.SGD}: weight decay added to the gradient, optional momentum (the first step's buffer is the
  * gradient itself, no dampening) and Nesterov momentum.
  */
-final class Sgd implements Optimizer {
+final class Sgd extends StatefulOptimizer {
     private final double weightDecay;
     private final double momentum;
     private final boolean nesterov;
     private final boolean decayNormAndBias;
-    private final OptimizerState state = new OptimizerState();
 
     Sgd(double weightDecay, double momentum, boolean nesterov, boolean decayNormAndBias) {
         if (nesterov && momentum == 0) {
@@ -50,21 +48,6 @@ final class Sgd implements Optimizer {
                 w[j] -= rate * d;
             }
         }
-    }
-
-    @Override
-    public long steps() {
-        return state.steps();
-    }
-
-    @Override
-    public Map<String, float[]> state() {
-        return state.buffers();
-    }
-
-    @Override
-    public void restore(Map<String, float[]> buffers, long steps) {
-        state.restore(buffers, steps);
     }
 
     @Override
