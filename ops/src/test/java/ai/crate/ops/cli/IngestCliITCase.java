@@ -1,14 +1,10 @@
 package ai.crate.ops.cli;
 
 import ai.crate.ingest.broker.EmbeddedKafkaBroker;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -21,24 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class IngestCliITCase {
     @TempDir
     Path temp;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut;
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void capture() {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @Test
     void ingestsADirectoryOfImagesAndEndsWithTheSummaryLine() throws Exception {
@@ -53,21 +33,21 @@ class IngestCliITCase {
                     "--bootstrap", broker.bootstrap(), "--camera-id", "cli-cam", "--state-dir",
                     temp.resolve("state").toString(), "--max-frames", "2", "--quiet");
             assertThat(ok).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8))
+            assertThat(console.out())
                     .contains("frames_read=2 frames_sent=2 frames_dropped=0");
 
-            out.reset();
+            console.resetOut();
             assertThat(CrateCli.run("tail", "frames", "--bootstrap", broker.bootstrap(), "--from-beginning",
                     "--camera", "cli-cam", "--max", "2", "--idle-exit", "10")).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8)).contains("cli-cam frame 0 ").contains("cli-cam frame 1 ")
+            assertThat(console.out()).contains("cli-cam frame 0 ").contains("cli-cam frame 1 ")
                     .contains("JPEG");
 
-            out.reset();
+            console.resetOut();
             int damaged = CrateCli.run("ingest", "--source", images.toString(), "--bootstrap", broker.bootstrap(),
                     "--camera-id", "cli-cam-2", "--state-dir", temp.resolve("state").toString(), "--quiet");
             assertThat(damaged).isEqualTo(1);
-            assertThat(out.toString(StandardCharsets.UTF_8)).contains("frames_read=3 frames_sent=3 frames_dropped=0");
-            assertThat(err.toString(StandardCharsets.UTF_8))
+            assertThat(console.out()).contains("frames_read=3 frames_sent=3 frames_dropped=0");
+            assertThat(console.err())
                     .contains("crate ingest: " + images.resolve("9.jpg") + " is not an image OpenCV can decode");
         }
     }
@@ -76,19 +56,19 @@ class IngestCliITCase {
     void badOptionsAreNamed() {
         assertThat(CrateCli.run("ingest", "--source", temp.resolve("missing.mp4").toString(), "--bootstrap",
                 "127.0.0.1:9", "--camera-id", "c", "--state-dir", temp.toString())).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing.mp4 does not exist");
+        assertThat(console.err()).contains("missing.mp4 does not exist");
         assertThat(CrateCli.run("ingest", "--source", "x.mp4", "--bootstrap", "127.0.0.1:9", "--camera-id", "c",
                 "--encoding", "webp")).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown frame format 'webp'");
+        assertThat(console.err()).contains("unknown frame format 'webp'");
         assertThat(CrateCli.run("ingest", "--source", "x.mp4", "--bootstrap", "127.0.0.1:9", "--camera-id", " ",
                 "--state-dir", temp.toString())).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("a camera id is required");
+        assertThat(console.err()).contains("a camera id is required");
         assertThat(CrateCli.run("ingest", "--source", "gopher://host/x", "--bootstrap", "127.0.0.1:9",
                 "--camera-id", "c", "--state-dir", temp.toString())).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no frame source handles 'gopher://host/x'");
+        assertThat(console.err()).contains("no frame source handles 'gopher://host/x'");
         assertThat(CrateCli.run("tail", "models", "--bootstrap", "127.0.0.1:9")).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("tail decodes predictions, frames-dlq or frames");
+        assertThat(console.err()).contains("tail decodes predictions, frames-dlq or frames");
         assertThat(CrateCli.run("broker", "--port", "70000")).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("broker port must be between 0 and 65535");
+        assertThat(console.err()).contains("broker port must be between 0 and 65535");
     }
 }

@@ -2,16 +2,12 @@ package ai.crate.ops.cli;
 
 import ai.crate.runtime.checkpoint.Checkpoints;
 import ai.crate.runtime.checkpoint.StateDict;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,24 +21,8 @@ class TrainCliTest {
     private static final Path FIXTURES = Path.of("../crate-runtime/src/test/resources/fixtures/train");
     @TempDir
     Path temp;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut;
-    private PrintStream savedErr;
-
-    @BeforeEach
-    void capture() {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @ParameterizedTest(name = "{0} {2}")
     @CsvSource({"sgd, 0.1, labels-int64.npy, sgd, ''", "sgd, 0.1, labels-int32.npy, sgd, ''",
@@ -55,7 +35,7 @@ class TrainCliTest {
                 "--labels", FIXTURES.resolve(labels).toString(), "--optimizer", optimizer, "--lr", lr, "--steps", "1",
                 "--batch", "6", "--no-shuffle", "--output", output.toString(), "--quiet"};
         String[] args = weightDecay.isEmpty() ? base : append(base, "--weight-decay", weightDecay);
-        assertThat(CrateCli.run(args)).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(CrateCli.run(args)).as(console.err()).isZero();
         StateDict written = Checkpoints.read(output);
         StateDict torch = Checkpoints.read(FIXTURES.resolve(expected + ".pth"));
         assertThat(written.tensors().keySet()).containsExactlyInAnyOrderElementsOf(torch.tensors().keySet());
@@ -78,7 +58,7 @@ class TrainCliTest {
         String[] train = {"train", "--config", config.toString(), "--dataset", "shapes:40", "--optimizer", "lion",
                 "--lr", "1e-3", "--steps", "4", "--batch", "8", "--output", bundle.toString(), "--checkpoint-every",
                 "2", "--quiet", "--threads", "2"};
-        assertThat(CrateCli.run(train)).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(CrateCli.run(train)).as(console.err()).isZero();
         assertThat(bundle.resolve("manifest.json")).exists();
         assertThat(Files.readAllLines(bundle.resolve("labels.txt"))).startsWith("circle", "ring");
         assertThat(temp.resolve("bundle.train-state.json")).exists();
@@ -89,13 +69,13 @@ class TrainCliTest {
         String[] resumed = train.clone();
         resumed[14] = more.toString();
         resumed[10] = "6";
-        assertThat(CrateCli.run(append(resumed, "--resume"))).as(err.toString(StandardCharsets.UTF_8)).isZero();
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("resuming after step 4");
+        assertThat(CrateCli.run(append(resumed, "--resume"))).as(console.err()).isZero();
+        assertThat(console.err()).contains("resuming after step 4");
 
-        out.reset();
+        console.resetOut();
         assertThat(CrateCli.run("eval", "--model", bundle.toString(), "--dataset", "shapes:20:9"))
-                .as(err.toString(StandardCharsets.UTF_8)).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("eval images=20 top1=").contains("circle");
+                .as(console.err()).isZero();
+        assertThat(console.out()).contains("eval images=20 top1=").contains("circle");
     }
 
     @Test
@@ -106,15 +86,15 @@ class TrainCliTest {
         assertThat(CrateCli.run("train", "--config", cfg, "--images", FIXTURES.resolve("images.npy").toString(),
                 "--labels", wrongLabels.toString(), "--optimizer", "sgd", "--lr", "0.1", "--steps", "1", "--batch",
                 "2", "--output", temp.resolve("x.safetensors").toString())).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("labels are FLOAT32; expected int64 or int32");
+        assertThat(console.err()).contains("labels are FLOAT32; expected int64 or int32");
         assertThat(CrateCli.run("train", "--config", cfg, "--dataset", "shapes:10", "--optimizer", "adam", "--lr",
                 "0.1", "--steps", "1", "--batch", "2", "--output", temp.resolve("x.safetensors").toString()))
                 .isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("shapes has 10 classes but the model has 5");
+        assertThat(console.err()).contains("shapes has 10 classes but the model has 5");
         assertThat(CrateCli.run("train", "--arch", "tiny", "--dataset", "circles", "--optimizer", "sgd", "--lr",
                 "0.1", "--steps", "1", "--batch", "2", "--output", temp.resolve("y.safetensors").toString()))
                 .isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown dataset 'circles'");
+        assertThat(console.err()).contains("unknown dataset 'circles'");
         assertThat(temp.resolve("x.safetensors")).doesNotExist();
     }
 
