@@ -12,6 +12,7 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,17 +21,17 @@ import java.util.function.UnaryOperator;
 /**
  * The main streaming job: {@code frames} → never-throwing deserialiser → keyed by camera (so each camera's order is
  * kept) → {@link InferenceOperator} (patchify, micro-batch, CRATE) → {@code predictions} and {@code sparse-codes};
- * unusable records → {@code frames-dlq} with the reason. Checkpointing is on; the sinks are transactional ({@code EXACTLY_ONCE}, read
- * them with {@code isolation.level=read_committed}) unless {@code --delivery at-least-once}. Event time is the
- * frames' capture time.
+ * unusable records → {@code frames-dlq} with the reason. Versions announced on {@code model-updates} are broadcast to
+ * every inference subtask and hot-swapped; model events go to {@code fleet-status}. Checkpointing is on; the sinks
+ * are transactional ({@code EXACTLY_ONCE}, read them with {@code isolation.level=read_committed}) unless
+ * {@code --delivery at-least-once}. Event time is the frames' capture time.
  *
- * <p>The transaction timeout (default 60 s) bounds how long a transaction left open by a failure can hold back
- * read-committed consumers: the Kafka connector can fail to commit a recovered transaction ("Unable to commit
- * transaction ... fenced", compare FLINK-40626), and Kafka aborts what is left open when it times out. It must exceed
- * the checkpoint interval plus the time a checkpoint takes.
+ * <p>Exactly-once is refused on a Kafka cluster whose transaction protocol is version 2
+ * ({@link TransactionVersionCheck}). The transaction timeout (default 60 s) must exceed the checkpoint interval plus
+ * the time a restart takes, or Kafka aborts a checkpoint's transactions before recovery can commit them.
  *
- * <p>On a cluster: {@code flink run -c ai.crate.flink.InferenceJob crate-flink-jobs.jar --bootstrap kafka:9092
- * --model-uri /models/crate-shapes}.
+ * <p>On a cluster: {@code flink run crate-flink-jobs-<version>-job.jar --bootstrap kafka:9092 --model-uri
+ * /models/crate-shapes} (options in {@code README.md}).
  */
 public final class InferenceJob {
     private InferenceJob() {
@@ -54,6 +55,7 @@ public final class InferenceJob {
      */
     public static void build(StreamExecutionEnvironment env, InferenceOptions options,
                              UnaryOperator<DataStream<FrameEvent>> beforeInference) {
+        TransactionVersionCheck.check(options);
         Configuration restart = new Configuration();
         restart.setString("restart-strategy.type", "fixed-delay");
         restart.setString("restart-strategy.fixed-delay.attempts", "10");
@@ -62,20 +64,25 @@ public final class InferenceJob {
         env.enableCheckpointing(options.checkpointMillis(), CheckpointingMode.EXACTLY_ONCE);
         env.setParallelism(options.parallelism());
 
-        KafkaSource<FrameEvent> source = frameSource(options);
-        DataStream<FrameEvent> frames = env.fromSource(source,
+        DataStream<FrameEvent> frames = env.fromSource(frameSource(options),
                         WatermarkStrategy.<FrameEvent>forBoundedOutOfOrderness(Duration.ofSeconds(5))
                                 .withTimestampAssigner((frame, kafkaTime) -> frame.captureMicros > 0
                                         ? frame.captureMicros / 1000 : kafkaTime), "frames")
                 .uid("frames-source");
+        DataStream<ModelAnnouncement> updates = env.fromSource(updatesSource(options),
+                        WatermarkStrategy.noWatermarks(), "model-updates")
+                .uid("model-updates-source").setParallelism(1);
         SingleOutputStreamOperator<KeyedRecord> predictions = beforeInference.apply(frames)
                 .keyBy(frame -> frame.cameraId)
+                .connect(updates.broadcast())
                 .transform("crate-inference", TypeInformation.of(KeyedRecord.class), new InferenceOperator(options))
                 .uid("crate-inference");
         predictions.sinkTo(sink(options, options.predictionsTopic(), "predictions")).name("predictions")
                 .uid("predictions-sink");
         predictions.getSideOutput(InferenceOperator.DLQ).sinkTo(sink(options, options.dlqTopic(), "dlq"))
                 .name("frames-dlq").uid("dlq-sink");
+        predictions.getSideOutput(InferenceOperator.FLEET).sinkTo(sink(options, options.fleetTopic(), "fleet"))
+                .name("fleet-status").uid("fleet-sink");
         if (options.codes().enabled()) {
             predictions.getSideOutput(InferenceOperator.CODES)
                     .sinkTo(sink(options, options.codes().topic(), "codes")).name("sparse-codes").uid("codes-sink");
@@ -91,6 +98,24 @@ public final class InferenceJob {
                 .setProperty("max.partition.fetch.bytes", Integer.toString(32 * 1024 * 1024))
                 .setProperty("isolation.level", "read_committed")
                 .setDeserializer(new FrameDeserializer());
+        if (options.bounded()) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    /**
+     * Announcements on {@code model-updates} from the group's committed offsets, or from the end of the topic on the
+     * first start: a job starts on its {@code --model-uri} and follows the versions announced while it runs.
+     */
+    private static KafkaSource<ModelAnnouncement> updatesSource(InferenceOptions options) {
+        var builder = KafkaSource.<ModelAnnouncement>builder()
+                .setBootstrapServers(options.bootstrap())
+                .setTopics(options.updatesTopic())
+                .setGroupId(options.groupId() + "-model-updates")
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST))
+                .setProperty("isolation.level", "read_committed")
+                .setDeserializer(new ModelAnnouncementDeserializer());
         if (options.bounded()) {
             builder.setBounded(OffsetsInitializer.latest());
         }

@@ -3,63 +3,87 @@ package ai.crate.flink;
 import ai.crate.patchify.EncodedFrame;
 import ai.crate.patchify.FrameFormat;
 import ai.crate.patchify.ImageBatch;
-import ai.crate.patchify.Patchifier;
 import ai.crate.patchify.PatchifyException;
-import ai.crate.patchify.PreprocessSpec;
-import ai.crate.patchify.ResizeMode;
-import ai.crate.runtime.engine.CrateEngine;
-import ai.crate.runtime.engine.EngineOptions;
-import ai.crate.runtime.engine.Engines;
-import ai.crate.runtime.load.LoadedModel;
-import ai.crate.runtime.load.ModelLoader;
+import ai.crate.runtime.config.CrateConfig;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MeterView;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * Patchify, micro-batch and run CRATE in one operator. Frames are prepared into a reused batch as they arrive; the
- * batch goes through the engine when it holds {@code maxBatch} frames, when the oldest has waited {@code maxWait}
- * ms, before every checkpoint barrier (so no frame is ever held in state) and at the end of input. Each subtask
- * loads its own bundle and engine in {@link #open()}: engines are not shared across slots, so a slot's batches never
- * wait for another's. Frames that cannot be decoded or have the wrong size go to {@link #DLQ} with the reason.
+ * Patchify, micro-batch and run CRATE in one operator, with models swapped while it runs.
+ *
+ * <p>Input 1 is the frames, keyed by camera. They are prepared into the current model's reused batch as they
+ * arrive; the batch goes through the engine when it holds {@code maxBatch} frames, when the oldest has waited
+ * {@code maxWait} ms, before every checkpoint barrier (so no frame is ever held in state) and at the end of input.
+ * Frames that cannot be decoded or have the wrong size go to {@link #DLQ} with the reason.
+ *
+ * <p>Input 2 is the broadcast {@code model-updates} stream. Each announced version is verified, loaded and warmed
+ * on a background thread ({@link ModelSwitcher}); the stream thread swaps it in between two batches, so each camera
+ * changes version at one point and every prediction names the version that made it. A version that fails to load or
+ * verify is reported on {@link #FLEET} and the current one keeps serving. The active and pending versions are in
+ * operator state: a restart resumes on them.
+ *
+ * <p>Each subtask has its own model and engine: engines are not shared across slots, so a slot's batches never wait
+ * for another's.
  */
 public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
-        implements OneInputStreamOperator<FrameEvent, KeyedRecord> {
+        implements TwoInputStreamOperator<FrameEvent, ModelAnnouncement, KeyedRecord> {
     /** Records for the dead-letter topic. */
     public static final OutputTag<KeyedRecord> DLQ = new OutputTag<>("frames-dlq") { };
     /** Sparse codes ({@code crate.codes.v1.SparseCodes}) for the {@code sparse-codes} topic. */
     public static final OutputTag<KeyedRecord> CODES = new OutputTag<>("sparse-codes") { };
+    /** Model events for the {@code fleet-status} topic. */
+    public static final OutputTag<KeyedRecord> FLEET = new OutputTag<>("fleet-status") { };
     private static final long serialVersionUID = 1L;
+    private static final long POLL_MILLIS = 50;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final MapStateDescriptor<String, String> MODEL_STATE =
+            new MapStateDescriptor<>("model-versions", String.class, String.class);
 
     private final InferenceOptions options;
-    private transient LoadedModel model;
-    private transient CrateEngine engine;
-    private transient Patchifier patchifier;
-    private transient ImageBatch batch;
-    private transient List<Pending> pending;
-    private transient ScheduledFuture<?> timer;
-    private transient float[] exact;
-    private transient Counter predictions;
-    private transient Counter deadLetters;
-    private transient Histogram batchSizes;
-    private transient Histogram inferenceMillis;
+    private transient ServingModel serving;
+    private transient ServingModel ready;
+    private transient ModelSwitcher switcher;
+    private transient BatchObserver observer;
     private transient SparseCodeEncoder codes;
     private transient int codesLayer;
-    private transient float[][] layerOutputs;
+    private transient WhiteBoxTelemetry telemetry;
+    private transient List<Pending> pending;
+    private transient ScheduledFuture<?> batchTimer;
+    private transient ScheduledFuture<?> pollTimer;
+    private transient float[] exact;
+    private transient BroadcastState<String, String> modelState;
+    private transient ModelAnnouncement restoredActive;
+    private transient List<ModelAnnouncement> restoredPending;
+    private transient List<String> startupEvents;
+    private transient String source;
+    private transient Counter predictions;
+    private transient Counter deadLetters;
+    private transient Counter swaps;
+    private transient Counter refusals;
+    private transient Histogram batchSizes;
+    private transient Histogram inferenceMillis;
+    private transient Histogram latencyMillis;
+    private transient Set<String> versionGauges;
 
     private record Pending(FrameEvent frame, long timestamp, double patchifyMillis) {
     }
@@ -69,43 +93,116 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     }
 
     @Override
-    public void open() throws Exception {
-        super.open();
-        model = ModelLoader.load(Path.of(options.modelUri()), Optional.empty());
-        engine = Engines.create(Engines.AUTO, model.weights(), new EngineOptions(options.engineThreads()));
-        PreprocessSpec spec = new PreprocessSpec(model.preprocessing(), ResizeMode.SHORTER_SIDE);
-        patchifier = Patchifier.fast(spec);
-        batch = new ImageBatch(options.maxBatch(), spec);
-        pending = new ArrayList<>(options.maxBatch());
-        predictions = getMetricGroup().counter("predictions");
-        deadLetters = getMetricGroup().counter("deadLetters");
-        batchSizes = getMetricGroup().histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
-        inferenceMillis = getMetricGroup().histogram("inferenceMillis", new DescriptiveStatisticsHistogram(1000));
-        getMetricGroup().gauge("modelVersion", () -> model.version());
-        if (options.codes().enabled()) {
-            int depth = model.config().depth();
-            codesLayer = options.codes().layer() < 0 ? depth - 1 : options.codes().layer();
-            if (codesLayer >= depth) {
-                throw new IllegalArgumentException("--codes-layer " + codesLayer + " but the model has " + depth
-                        + " layers");
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        modelState = context.getOperatorStateStore().getBroadcastState(MODEL_STATE);
+        restoredPending = new ArrayList<>();
+        if (context.isRestored()) {
+            String active = modelState.get("active");
+            restoredActive = active == null ? null : ModelAnnouncement.parse(active.getBytes());
+            String queued = modelState.get("pending");
+            if (queued != null) {
+                for (String json : JSON.readValue(queued, new TypeReference<List<String>>() { })) {
+                    restoredPending.add(ModelAnnouncement.parse(json.getBytes()));
+                }
             }
-            codes = new SparseCodeEncoder(options.codes());
-            layerOutputs = new float[options.maxBatch()][];
         }
     }
 
     @Override
-    public void processElement(StreamRecord<FrameEvent> record) throws Exception {
+    public void open() throws Exception {
+        super.open();
+        source = "flink/" + getRuntimeContext().getJobInfo().getJobName() + "/"
+                + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        startupEvents = new ArrayList<>();
+        pending = new ArrayList<>(options.maxBatch());
+        registerMetrics();
+        ServingModel first = null;
+        String restoreFailure = null;
+        if (restoredActive != null) {
+            try {
+                first = checkedLoad(restoredActive);
+            } catch (ModelRefusedException e) {
+                restoreFailure = "on restart: " + e.getMessage() + "; serving --model-uri instead";
+            }
+        }
+        if (first == null) {
+            first = ServingModel.initial(options);
+        }
+        if (restoreFailure != null) {
+            startupEvents.add(FleetEvents.refused(source, restoredActive, restoreFailure, first,
+                    System.currentTimeMillis()));
+        }
+        activate(first);
+        switcher = new ModelSwitcher(this::checkedLoad, "crate-model-loader-" + source);
+        restoredPending.forEach(switcher::request);
+        if (!startupEvents.isEmpty() || switcher.busy()) {
+            schedulePoll();
+        }
+    }
+
+    private void registerMetrics() {
+        predictions = getMetricGroup().counter("predictions");
+        deadLetters = getMetricGroup().counter("deadLetters");
+        swaps = getMetricGroup().counter("modelSwaps");
+        refusals = getMetricGroup().counter("modelRefusals");
+        getMetricGroup().meter("predictionsPerSecond", new MeterView(predictions));
+        getMetricGroup().meter("deadLettersPerSecond", new MeterView(deadLetters));
+        batchSizes = getMetricGroup().histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
+        inferenceMillis = getMetricGroup().histogram("inferenceMillis", new DescriptiveStatisticsHistogram(1000));
+        latencyMillis = getMetricGroup().histogram("latencyMillis", new DescriptiveStatisticsHistogram(1000));
+        telemetry = new WhiteBoxTelemetry(getMetricGroup(), options.telemetryEvery());
+        versionGauges = new HashSet<>();
+    }
+
+    /** Loads an announced version and checks that the job's options suit it. */
+    private ServingModel checkedLoad(ModelAnnouncement announcement) throws ModelRefusedException {
+        ServingModel model = ServingModel.announced(announcement, options);
+        int depth = model.model().config().depth();
+        if (options.codes().enabled() && options.codes().layer() >= depth) {
+            model.close();
+            throw new ModelRefusedException("--codes-layer " + options.codes().layer() + " but " + model.name()
+                    + " version " + model.version() + " has " + depth + " layers");
+        }
+        return model;
+    }
+
+    /** Makes {@code model} the one serving; the batch must be empty. */
+    private void activate(ServingModel model) {
+        serving = model;
+        CrateConfig config = model.model().config();
+        if (options.codes().enabled() && options.codes().layer() >= config.depth()) {
+            throw new IllegalArgumentException("--codes-layer " + options.codes().layer() + " but the model has "
+                    + config.depth() + " layers");
+        }
+        codesLayer = !options.codes().enabled() ? -1
+                : options.codes().layer() < 0 ? config.depth() - 1 : options.codes().layer();
+        codes = options.codes().enabled() ? new SparseCodeEncoder(options.codes()) : null;
+        observer = new BatchObserver(options.maxBatch(), config.depth(), codesLayer);
+        String key = model.name() + "\u0000" + model.version();
+        if (versionGauges.add(key)) {
+            getMetricGroup().addGroup("model", model.name()).addGroup("version", model.version())
+                    .gauge("active", () -> serving != null && serving.name().equals(model.name())
+                            && serving.version().equals(model.version()) ? 1 : 0);
+        }
+    }
+
+    @Override
+    public void processElement1(StreamRecord<FrameEvent> record) throws Exception {
         FrameEvent frame = record.getValue();
         if (frame.isBad()) {
             deadLetter(frame, frame.error, record.getTimestamp());
             return;
         }
+        if (serving.batch().size() == 0) {
+            swapIfReady();
+        }
+        ImageBatch batch = serving.batch();
         long start = System.nanoTime();
         try {
             EncodedFrame image = new EncodedFrame(FrameFormat.valueOf(frame.encoding), frame.width, frame.height,
                     frame.data);
-            batch.add(image, patchifier);
+            batch.add(image, serving.patchifier());
         } catch (PatchifyException | IllegalArgumentException e) {
             deadLetter(frame, "frame " + frame.cameraId + "/" + frame.seq + ": " + e.getMessage(),
                     record.getTimestamp());
@@ -115,60 +212,145 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         pending.add(new Pending(frame, record.getTimestamp(), (System.nanoTime() - start) / 1e6));
         if (batch.isFull()) {
             flush();
-        } else if (timer == null) {
+        } else if (batchTimer == null) {
             long now = getProcessingTimeService().getCurrentProcessingTime();
-            timer = getProcessingTimeService().registerTimer(now + options.maxWaitMillis(), time -> {
-                timer = null;
+            batchTimer = getProcessingTimeService().registerTimer(now + options.maxWaitMillis(), time -> {
+                batchTimer = null;
                 flush();
             });
         }
     }
 
-    private void flush() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
+    @Override
+    public void processElement2(StreamRecord<ModelAnnouncement> record) {
+        ModelAnnouncement announcement = record.getValue();
+        if (announcement.isBad()) {
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                refused(announcement, announcement.error);
+            }
+            return;
         }
+        if (switcher.pending().isEmpty() && ready == null && announcement.name.equals(serving.name())
+                && announcement.version.equals(serving.version())) {
+            return;
+        }
+        switcher.request(announcement);
+        schedulePoll();
+    }
+
+    private void schedulePoll() {
+        if (pollTimer != null) {
+            return;
+        }
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        pollTimer = getProcessingTimeService().registerTimer(now + POLL_MILLIS, time -> {
+            pollTimer = null;
+            startupEvents.forEach(this::fleetEvent);
+            startupEvents.clear();
+            collectLoads();
+            if (serving.batch().size() == 0) {
+                swapIfReady();
+            }
+            if (switcher.busy() || ready != null) {
+                schedulePoll();
+            }
+        });
+    }
+
+    /** Takes finished loads: refusals are reported, the newest accepted version waits for the next batch boundary. */
+    private void collectLoads() {
+        for (var outcome = switcher.poll(); outcome.isPresent(); outcome = switcher.poll()) {
+            if (outcome.get().accepted()) {
+                if (ready != null) {
+                    ready.close();
+                }
+                ready = outcome.get().model();
+            } else {
+                refused(outcome.get().announcement(), outcome.get().reason());
+            }
+        }
+    }
+
+    private void swapIfReady() {
+        collectLoads();
+        if (ready == null) {
+            return;
+        }
+        ServingModel previous = serving;
+        activate(ready);
+        ready = null;
+        swaps.inc();
+        LOG.info("{}: now serving {} version {} (was version {})", source, serving.name(), serving.version(),
+                previous.version());
+        fleetEvent(FleetEvents.activated(source, serving, previous, System.currentTimeMillis()));
+        previous.close();
+    }
+
+    private void refused(ModelAnnouncement announcement, String reason) {
+        refusals.inc();
+        LOG.warn("{}: refused {}: {}", source, announcement, reason);
+        fleetEvent(FleetEvents.refused(source, announcement, reason, serving, System.currentTimeMillis()));
+    }
+
+    private void fleetEvent(String json) {
+        output.collect(FLEET, new StreamRecord<>(KeyedRecord.json(source, json)));
+    }
+
+    private void flush() {
+        if (batchTimer != null) {
+            batchTimer.cancel(false);
+            batchTimer = null;
+        }
+        ImageBatch batch = serving.batch();
         int n = batch.size();
         if (n == 0) {
             return;
         }
+        CrateConfig config = serving.model().config();
+        observer.reset();
+        for (int i = 0; i < n; i++) {
+            if (telemetry.sample(pending.get(i).frame().cameraId, config.depth())) {
+                observer.measure(i);
+            }
+        }
         int floats = batch.array().length / batch.capacity();
-        float[] images = n == batch.capacity() ? batch.array() : exactCopy(n * floats);
+        float[] images = n == batch.capacity() ? batch.array() : exactCopy(batch, n * floats);
         long start = System.nanoTime();
-        float[] logits = codes == null ? engine.forward(images, n)
-                : engine.forward(images, n, (image, layer, tensors) -> {
-                    if (layer == codesLayer) {
-                        layerOutputs[image] = tensors.zNext().clone();
-                    }
-                });
+        float[] logits = observer.wanted() ? serving.engine().forward(images, n, observer)
+                : serving.engine().forward(images, n);
         double inference = (System.nanoTime() - start) / 1e6;
         long now = System.currentTimeMillis();
-        int classes = model.config().numClasses();
+        int classes = config.numClasses();
         for (int i = 0; i < n; i++) {
             Pending p = pending.get(i);
             String json = predictionJson(p, TopK.of(logits, i * classes, classes, options.topK()), inference, n, now);
             output.collect(new StreamRecord<>(KeyedRecord.json(p.frame().cameraId, json), p.timestamp()));
             if (codes != null) {
-                emitCodes(p, layerOutputs[i]);
+                emitCodes(p, observer.layerOutput(i));
             }
+            if (observer.measured(i)) {
+                telemetry.record(p.frame().cameraId, observer.codingRates(i), observer.sparsities(i));
+            }
+            latencyMillis.update(Math.max(0, now - p.frame().receivedMillis));
         }
         predictions.inc(n);
         batchSizes.update(n);
         inferenceMillis.update(Math.round(inference));
         batch.clear();
         pending.clear();
+        swapIfReady();
     }
 
     private void emitCodes(Pending p, float[] zNext) {
         FrameEvent f = p.frame();
-        byte[] message = codes.encode(zNext, model.config().tokens(), model.config().dim(), codesLayer)
-                .setCameraId(f.cameraId).setSeq(f.seq).setCaptureTimeUs(f.captureMicros).setModelName(model.name())
-                .setModelVersion(model.version()).build().toByteArray();
+        CrateConfig config = serving.model().config();
+        byte[] message = codes.encode(zNext, config.tokens(), config.dim(), codesLayer)
+                .setCameraId(f.cameraId).setSeq(f.seq).setCaptureTimeUs(f.captureMicros).setModelName(serving.name())
+                .setModelVersion(serving.version()).build().toByteArray();
         output.collect(CODES, new StreamRecord<>(new KeyedRecord(f.cameraId, message), p.timestamp()));
     }
 
-    private float[] exactCopy(int length) {
+    private float[] exactCopy(ImageBatch batch, int length) {
         if (exact == null || exact.length != length) {
             exact = new float[length];
         }
@@ -183,12 +365,12 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         root.put("seq", f.seq);
         root.put("capture_time_us", f.captureMicros);
         ObjectNode m = root.putObject("model");
-        m.put("name", model.name());
-        m.put("version", model.version());
+        m.put("name", serving.name());
+        m.put("version", serving.version());
         ArrayNode labels = root.putArray("top_k");
         for (TopK.Entry entry : top) {
             ObjectNode e = labels.addObject();
-            e.put("label", model.labels().get(entry.index()));
+            e.put("label", serving.model().labels().get(entry.index()));
             e.put("index", entry.index());
             e.put("probability", entry.probability());
         }
@@ -200,7 +382,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         timings.put("patchify", p.patchifyMillis());
         timings.put("inference", inferenceMillis);
         root.put("batch_size", batchSize);
-        root.put("engine", engine.name());
+        root.put("engine", serving.engine().name());
         return root.toString();
     }
 
@@ -223,6 +405,23 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     }
 
     @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        modelState.clear();
+        if (serving.announcement() != null) {
+            modelState.put("active", serving.announcement().toJson());
+        }
+        List<String> queued = new ArrayList<>();
+        if (ready != null) {
+            queued.add(ready.announcement().toJson());
+        }
+        switcher.pending().forEach(a -> queued.add(a.toJson()));
+        if (!queued.isEmpty()) {
+            modelState.put("pending", JSON.writeValueAsString(queued));
+        }
+    }
+
+    @Override
     public void finish() throws Exception {
         flush();
         super.finish();
@@ -230,11 +429,14 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
 
     @Override
     public void close() throws Exception {
-        if (engine != null) {
-            engine.close();
+        if (switcher != null) {
+            switcher.close();
         }
-        if (patchifier != null) {
-            patchifier.close();
+        if (ready != null) {
+            ready.close();
+        }
+        if (serving != null) {
+            serving.close();
         }
         super.close();
     }

@@ -9,13 +9,16 @@ import java.util.Map;
 
 /**
  * The options of {@link InferenceJob}, from {@code --name value} arguments: where Kafka is, the model bundle, topics,
- * micro-batching, top-k, delivery guarantee, checkpoint interval, and whether the source stops at the current end of
- * the topic (tests and the demo). Unknown or malformed options are refused with their name.
+ * micro-batching, top-k, delivery guarantee, checkpoint interval, sparse codes, model updates, white-box telemetry,
+ * and whether the sources stop at the current end of their topics (tests and the demo). Unknown or malformed options
+ * are refused with their name.
  */
 public record InferenceOptions(String bootstrap, String modelUri, String framesTopic, String predictionsTopic,
                                String dlqTopic, String groupId, int maxBatch, long maxWaitMillis, int topK,
                                int engineThreads, DeliveryGuarantee delivery, long checkpointMillis, int parallelism,
-                               boolean bounded, CodesOptions codes, long transactionTimeoutMillis)
+                               boolean bounded, CodesOptions codes, long transactionTimeoutMillis,
+                               String updatesTopic, String fleetTopic, int telemetryEvery,
+                               boolean allowTransactionV2)
         implements Serializable {
 
     public InferenceOptions {
@@ -28,6 +31,9 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
         if (transactionTimeoutMillis < 1000) {
             throw new IllegalArgumentException("--transaction-timeout-ms must be at least 1000, got "
                     + transactionTimeoutMillis);
+        }
+        if (telemetryEvery < 0) {
+            throw new IllegalArgumentException("--telemetry-every must be 0 (off) or more, got " + telemetryEvery);
         }
         if (maxBatch < 1 || maxWaitMillis < 0 || topK < 1 || engineThreads < 1 || checkpointMillis < 100
                 || parallelism < 1) {
@@ -44,7 +50,7 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
             if (!key.startsWith("--")) {
                 throw new IllegalArgumentException("expected an option, got '" + key + "'");
             }
-            if (key.equals("--bounded") || key.equals("--no-codes")) {
+            if (key.equals("--bounded") || key.equals("--no-codes") || key.equals("--allow-transaction-v2")) {
                 values.put(key.substring(2), "true");
                 continue;
             }
@@ -60,11 +66,15 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
                 intOf(values, "engine-threads", Runtime.getRuntime().availableProcessors()),
                 delivery(values.getOrDefault("delivery", "exactly-once")), longOf(values, "checkpoint-ms", 2000),
                 intOf(values, "parallelism", 1), Boolean.parseBoolean(values.getOrDefault("bounded", "false")),
-                codes(values), longOf(values, "transaction-timeout-ms", 60_000));
+                codes(values), longOf(values, "transaction-timeout-ms", 60_000),
+                values.getOrDefault("updates-topic", "model-updates"),
+                values.getOrDefault("fleet-topic", "fleet-status"), intOf(values, "telemetry-every", 10),
+                values.containsKey("allow-transaction-v2"));
         for (String key : new String[] {"frames-topic", "predictions-topic", "dlq-topic", "group-id", "max-batch",
                 "max-wait-ms", "top-k", "engine-threads", "delivery", "checkpoint-ms", "parallelism", "bounded",
                 "no-codes", "codes-layer", "codes-tokens", "codes-top-k", "codes-min", "codes-precision",
-                "codes-topic", "transaction-timeout-ms"}) {
+                "codes-topic", "transaction-timeout-ms", "updates-topic", "fleet-topic", "telemetry-every",
+                "allow-transaction-v2"}) {
             values.remove(key);
         }
         if (!values.isEmpty()) {

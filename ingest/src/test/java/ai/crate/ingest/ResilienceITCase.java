@@ -74,7 +74,7 @@ class ResilienceITCase {
             Process first = serve(url, 3);
             Thread.sleep(500);
             IngestRequest request = new IngestRequest(
-                    new SourceSettings(url, 640, Duration.ofSeconds(3), Duration.ofSeconds(20), false),
+                    new SourceSettings(url, 640, Duration.ofSeconds(10), Duration.ofSeconds(20), false),
                     broker.bootstrap(), PipelineTopics.FRAMES,
                     new IngestSettings("cam-live", 0, 110, false, 8, FrameLabels.none()),
                     FrameFormat.JPEG, 85,

@@ -47,7 +47,8 @@ public final class WhiteBoxRecorder implements LayerObserver {
         return sparsity[layer].clone();
     }
 
-    static double sparsity(float[] z, int count) {
+    /** The fraction of exact zeros among the first {@code count} values of {@code z}. */
+    public static double sparsity(float[] z, int count) {
         int zeros = 0;
         for (int i = 0; i < count; i++) {
             if (z[i] == 0f) {

@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code crate bench}: images per second of an engine on one model, warm-up excluded, with latency percentiles,
  * GFLOP/s on the reference graph's multiply-adds and GC time; {@code --compare onnxruntime} times ONNX Runtime on the
- * project's reference-graph and fused exports of the same weights in the same run.
+ * project's reference-graph and fused exports of the same weights in the same run; {@code --pipeline} runs the
+ * streaming job on the same model, batch and threads ({@link PipelineBench}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark an engine: images/s, ms/image, p50/p99 batch latency, GFLOP/s, GC time.")
@@ -66,6 +67,34 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--train", description = "Time training instead: forward, backward and an SGD step per batch.")
     boolean train;
 
+    @Option(names = "--pipeline", description = "Also run InferenceJob end to end (embedded Kafka, Flink MiniCluster)"
+            + " at the same batch and threads: throughput on a backlog and latency under paced load.")
+    boolean pipeline;
+
+    @Option(names = "--frames", defaultValue = "400", description = "With --pipeline: frames in the backlog"
+            + " (default: ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--frame-size", defaultValue = "256", description = "With --pipeline: side of the square JPEG"
+            + " frames (default: ${DEFAULT-VALUE}).")
+    int frameSize;
+
+    @Option(names = "--max-wait-ms", defaultValue = "50", description = "With --pipeline: the job's micro-batch"
+            + " wait (default: ${DEFAULT-VALUE}).")
+    long maxWaitMillis;
+
+    @Option(names = "--load", defaultValue = "0.5", description = "With --pipeline: paced rate as a fraction of"
+            + " capacity for the latency run (default: ${DEFAULT-VALUE}).")
+    double load;
+
+    @Option(names = "--telemetry-every", defaultValue = "10", description = "With --pipeline: the job's white-box"
+            + " sampling, 0 for off (default: ${DEFAULT-VALUE}).")
+    int telemetryEvery;
+
+    @Option(names = "--no-codes", description = "With --pipeline: publish no sparse codes (the job's default is to"
+            + " publish them).")
+    boolean noCodes;
+
     @Override
     public Integer call() throws Exception {
         if (batch < 1 || seconds <= 0 || warmup < 0) {
@@ -90,6 +119,9 @@ final class BenchCommand implements Callable<Integer> {
             main = BenchResult.measure(subject, images, batch, warmup, seconds);
         }
         System.out.println(main.line(subject(weights)));
+        if (pipeline) {
+            runPipeline(weights, main);
+        }
         if (peak) {
             double peakGflops = SgemmPeak.measure(options.threads(), 2.0);
             long macs = main.engine().equals(FastEngine.NAME) ? FastEngine.foldedMultiplyAdds(weights.config())
@@ -114,6 +146,27 @@ final class BenchCommand implements Callable<Integer> {
                     main.imagesPerSecond() / fused.imagesPerSecond());
         }
         return 0;
+    }
+
+    private void runPipeline(CrateWeights weights, BenchResult engineAlone) throws Exception {
+        if (frames < 50 || frameSize < 32 || load <= 0 || load > 1 || maxWaitMillis < 0 || telemetryEvery < 0) {
+            throw new IllegalArgumentException("--frames must be at least 50, --frame-size at least 32, --load in"
+                    + " (0, 1], --max-wait-ms and --telemetry-every at least 0");
+        }
+        int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        PipelineBench.Result result = PipelineBench.run(new PipelineBench.Settings(weights, batch, workers,
+                maxWaitMillis, frames, frameSize, seconds, load, telemetryEvery, !noCodes),
+                engineAlone.imagesPerSecond());
+        double batchMillis = 1000.0 * batch / engineAlone.imagesPerSecond();
+        double bound = maxWaitMillis + 3 * batchMillis;
+        System.out.printf(Locale.ROOT, "pipeline %s frame=%dx%d-jpeg codes=%s telemetry_every=%d images/s=%.2f"
+                        + " engine_images/s=%.2f ratio=%.2f%n", subject(weights), frameSize, frameSize,
+                noCodes ? "off" : "on", telemetryEvery, result.imagesPerSecond(), engineAlone.imagesPerSecond(),
+                result.imagesPerSecond() / engineAlone.imagesPerSecond());
+        System.out.printf(Locale.ROOT, "pipeline latency paced_frames/s=%.1f frames=%d p50_ms=%.1f p99_ms=%.1f"
+                        + " bound_ms=%.1f (max_wait %d + 3 x batch %.1f) %s%n", result.pacedFramesPerSecond(),
+                result.latencyFrames(), result.p50Millis(), result.p99Millis(), bound, maxWaitMillis, batchMillis,
+                result.p99Millis() <= bound ? "within" : "OVER");
     }
 
     private String subject(CrateWeights weights) {

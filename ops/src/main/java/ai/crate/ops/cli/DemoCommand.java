@@ -29,6 +29,7 @@ import ai.crate.runtime.whitebox.WhiteBoxRecorder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -77,6 +78,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--fast", description = "Ingest as fast as possible instead of at the clips' 25 frames/s.")
     boolean fast;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve the job's metrics for Prometheus on"
+            + " http://localhost:PORT/metrics while the demo runs.")
+    Integer metricsPort;
+
     @Override
     public Integer call() throws Exception {
         if (frames < 1 || cameras < 1 || cameras > 16) {
@@ -94,7 +99,7 @@ final class DemoCommand implements Callable<Integer> {
             InferenceOptions options = InferenceOptions.parse("--bootstrap", broker.bootstrap(), "--model-uri",
                     bundle.toString(), "--max-batch", "8", "--max-wait-ms", "30", "--checkpoint-ms", "1000",
                     "--engine-threads", "1", "--group-id", "crate-demo");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfig());
             InferenceJob.build(env, options);
             JobClient job = env.executeAsync("crate-demo");
             System.err.println("crate demo: Flink job " + job.getJobID() + " running (MiniCluster)");
@@ -111,6 +116,17 @@ final class DemoCommand implements Callable<Integer> {
             }
             return summary.framesIn == summary.predictionsOut ? 0 : 1;
         }
+    }
+
+    private Configuration flinkConfig() {
+        Configuration config = new Configuration();
+        if (metricsPort != null) {
+            config.setString("metrics.reporter.prom.factory.class",
+                    "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+            config.setString("metrics.reporter.prom.port", Integer.toString(metricsPort));
+            System.err.println("crate demo: metrics on http://localhost:" + metricsPort + "/metrics");
+        }
+        return config;
     }
 
     private List<Path> writeClips(Path work) throws IngestException {

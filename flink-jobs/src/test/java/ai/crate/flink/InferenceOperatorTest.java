@@ -1,0 +1,132 @@
+package ai.crate.flink;
+
+import ai.crate.ingest.FrameRecords;
+import ai.crate.runtime.bundle.Sha256;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.api.common.functions.util.ListCollector;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
+import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link InferenceOperator} in Flink's operator test harness: a swapped-in version is in checkpointed state, a
+ * restored subtask serves it without being told again, and a restored subtask whose checkpointed bundle has gone
+ * falls back to {@code --model-uri} and says so on {@code fleet-status}.
+ */
+class InferenceOperatorTest {
+    private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
+    private static final InferenceOptions OPTIONS = InferenceOptions.parse("--bootstrap", "localhost:9092",
+            "--model-uri", MODEL.toString(), "--engine-threads", "1", "--max-batch", "4", "--no-codes");
+
+    @Test
+    void theSwappedVersionSurvivesARestoreAndAVanishedBundleFallsBackWithAnEvent(@TempDir Path temp)
+            throws Exception {
+        Path version2 = HotSwapITCase.copyAsVersion(MODEL, temp.resolve("crate-shapes-2"), "2");
+        OperatorSubtaskState state;
+        try (TestFrames frames = new TestFrames(8);
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness = harness()) {
+            harness.open();
+            harness.processElement2(new StreamRecord<>(new ModelAnnouncement("crate-shapes", "2",
+                    version2.toUri().toString(), Sha256.of(version2.resolve("manifest.json")))));
+            List<JsonNode> events = awaitEvents(harness, 1);
+            assertThat(events.get(0).get("event").asText()).isEqualTo("model-activated");
+            assertThat(versionsOf(predict(harness, frames, 0, 1))).containsExactly("2", "2");
+            state = harness.snapshot(1, 1);
+        }
+
+        try (TestFrames frames = new TestFrames(8);
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness = harness()) {
+            harness.initializeState(state);
+            harness.open();
+            assertThat(versionsOf(predict(harness, frames, 2, 3))).containsExactly("2", "2");
+            harness.setProcessingTime(harness.getProcessingTime() + 1000);
+            assertThat(records(harness, InferenceOperator.FLEET)).as("nothing to report").isEmpty();
+        }
+
+        try (Stream<Path> files = Files.walk(version2)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        try (TestFrames frames = new TestFrames(8);
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness = harness()) {
+            harness.initializeState(state);
+            harness.open();
+            assertThat(versionsOf(predict(harness, frames, 4, 5))).containsExactly("1", "1");
+            JsonNode refused = awaitEvents(harness, 1).get(0);
+            assertThat(refused.get("event").asText()).isEqualTo("model-refused");
+            assertThat(refused.get("reason").asText()).startsWith("on restart: ").contains("is not a directory")
+                    .endsWith("serving --model-uri instead");
+            assertThat(refused.get("serving").get("version").asText()).isEqualTo("1");
+        }
+    }
+
+    private static TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness()
+            throws Exception {
+        var harness = new TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord>(
+                new InferenceOperator(OPTIONS));
+        harness.setup();
+        return harness;
+    }
+
+    /** Frames {@code first..last} through the operator, flushed as before a checkpoint barrier. */
+    private static List<JsonNode> predict(TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement,
+            KeyedRecord> harness, TestFrames frames, int first, int last) throws Exception {
+        harness.getOutput().clear();
+        for (int i = first; i <= last; i++) {
+            var frame = frames.frame(i);
+            List<FrameEvent> events = new ArrayList<>();
+            new FrameDeserializer().deserialize(new ConsumerRecord<>("frames", 0, i,
+                    FrameRecords.key(frame.getCameraId()), frame.toByteArray()), new ListCollector<>(events));
+            harness.processElement1(new StreamRecord<>(events.get(0), i));
+        }
+        harness.prepareSnapshotPreBarrier(99);
+        List<JsonNode> out = new ArrayList<>();
+        for (Object element : harness.getOutput()) {
+            if (element instanceof StreamRecord<?> record) {
+                out.add(KafkaTestTopics.JSON.readTree(((KeyedRecord) record.getValue()).value));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> versionsOf(List<JsonNode> predictions) {
+        return predictions.stream().map(p -> p.get("model").get("version").asText()).toList();
+    }
+
+    /** Drives processing time (the operator polls its loads on a timer) until {@code count} fleet events came. */
+    private static List<JsonNode> awaitEvents(TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement,
+            KeyedRecord> harness, int count) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        List<JsonNode> events = records(harness, InferenceOperator.FLEET);
+        while (events.size() < count && System.nanoTime() < deadline) {
+            harness.setProcessingTime(harness.getProcessingTime() + 100);
+            Thread.sleep(20);
+            events = records(harness, InferenceOperator.FLEET);
+        }
+        return events;
+    }
+
+    private static List<JsonNode> records(TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement,
+            KeyedRecord> harness, OutputTag<KeyedRecord> tag) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        var side = harness.getSideOutput(tag);
+        if (side != null) {
+            for (StreamRecord<KeyedRecord> record : side) {
+                out.add(KafkaTestTopics.JSON.readTree(record.getValue().value));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,142 @@
+package ai.crate.flink;
+
+import ai.crate.ingest.FrameRecords;
+import ai.crate.ingest.broker.EmbeddedKafkaBroker;
+import ai.crate.ingest.proto.Encoding;
+import ai.crate.ingest.proto.Frame;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+
+/**
+ * What the job ITCases write to and read from the embedded broker: labelled shapes frames from two cameras,
+ * malformed records, JSON records, and the committed contents of a topic as a read-committed consumer sees them.
+ * Every send is acknowledged before a method returns, so a frame the job never saw is the job's loss, not the test's.
+ */
+final class KafkaTestTopics {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private final EmbeddedKafkaBroker broker;
+
+    KafkaTestTopics(EmbeddedKafkaBroker broker) {
+        this.broker = broker;
+    }
+
+    /**
+     * Frames {@code first .. first+count-1} of a labelled shapes set: frame {@code i} is camera {@code cam-(i%2)},
+     * seq {@code i/2}, a JPEG; {@code pause} between frames paces the stream.
+     */
+    List<Frame> produceFrames(String topic, int first, int count, Duration pause) throws Exception {
+        List<Frame> sent = new ArrayList<>();
+        List<Future<?>> acks = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer(); TestFrames frames = new TestFrames(first + count)) {
+            for (int i = first; i < first + count; i++) {
+                Frame frame = frames.frame(i);
+                acks.add(producer.send(new ProducerRecord<>(topic, FrameRecords.key(frame.getCameraId()),
+                        frame.toByteArray())));
+                sent.add(frame);
+                if (!pause.isZero()) {
+                    producer.flush();
+                    Thread.sleep(pause.toMillis());
+                }
+            }
+        }
+        awaitAll(acks);
+        return sent;
+    }
+
+    /** Three records the job must dead-letter: not a Frame, a truncated JPEG, a raw frame of the wrong size. */
+    void produceMalformed(String topic) throws Exception {
+        List<Future<?>> acks = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            acks.add(producer.send(new ProducerRecord<>(topic, FrameRecords.key("cam-bad"),
+                    new byte[] {(byte) 0xFF, 3, 7})));
+            acks.add(producer.send(new ProducerRecord<>(topic, FrameRecords.key("cam-bad"), Frame.newBuilder()
+                    .setSchemaVersion(1).setCameraId("cam-bad").setSeq(1).setWidth(64).setHeight(64)
+                    .setEncoding(Encoding.JPEG).setData(ByteString.copyFrom(new byte[] {(byte) 0xFF, (byte) 0xD8, 1,
+                            2, (byte) 0xFF, (byte) 0xD9})).build().toByteArray())));
+            acks.add(producer.send(new ProducerRecord<>(topic, FrameRecords.key("cam-bad"), Frame.newBuilder()
+                    .setSchemaVersion(1).setCameraId("cam-bad").setSeq(2).setWidth(64).setHeight(64)
+                    .setEncoding(Encoding.BGR24).setData(ByteString.copyFrom(new byte[100])).build().toByteArray())));
+        }
+        awaitAll(acks);
+    }
+
+    void produce(String topic, String key, String value) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+                    value.getBytes(StandardCharsets.UTF_8))).get();
+        }
+    }
+
+    /**
+     * The committed JSON records of {@code topic}; keeps reading until at least {@code expected} arrived or
+     * {@code patience} passed (a transaction left open by a failure holds read-committed consumers back).
+     */
+    List<JsonNode> awaitCommitted(String topic, int expected, Duration patience) throws Exception {
+        long deadline = System.nanoTime() + patience.toNanos();
+        List<JsonNode> out;
+        do {
+            out = new ArrayList<>();
+            for (byte[] value : committed(topic, expected > 0 ? Duration.ofSeconds(1) : Duration.ofSeconds(3))) {
+                out.add(JSON.readTree(new String(value, StandardCharsets.UTF_8)));
+            }
+        } while (out.size() < expected && System.nanoTime() < deadline);
+        return out;
+    }
+
+    /** Every committed record of {@code topic}, read until nothing new came for {@code quiet}. */
+    List<byte[]> committed(String topic, Duration quiet) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<byte[]> out = new ArrayList<>();
+            long last = System.nanoTime();
+            while (System.nanoTime() - last < quiet.toNanos()) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(r.value());
+                    last = System.nanoTime();
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * A plain producer: acks from all replicas, one request in flight (so a partition keeps its order), no
+     * idempotence (whose sequence bookkeeping made the embedded broker refuse a test producer's first batch with
+     * OUT_OF_ORDER_SEQUENCE_NUMBER once, after a job's transactional recovery, and retry it until it expired).
+     */
+    private KafkaProducer<byte[], byte[]> producer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false",
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1"),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static void awaitAll(List<Future<?>> acks) throws Exception {
+        for (Future<?> ack : acks) {
+            ack.get();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package ai.crate.flink;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ModelSwitcherTest {
+    private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
+    private static final InferenceOptions OPTIONS = InferenceOptions.parse("--bootstrap", "localhost:9092",
+            "--model-uri", MODEL.toString(), "--engine-threads", "1", "--max-batch", "2");
+
+    @Test
+    void outcomesComeBackInRequestOrderWithRefusalReasons() throws Exception {
+        try (ModelSwitcher switcher = new ModelSwitcher(a -> ServingModel.announced(a, OPTIONS), "test-loader")) {
+            switcher.request(new ModelAnnouncement("crate-shapes", "1", MODEL.toString(), "0".repeat(64)));
+            switcher.request(new ModelAnnouncement("crate-shapes", "1", "https://registry/x", "0".repeat(64)));
+            switcher.request(new ModelAnnouncement("crate-shapes", "9", MODEL.toUri().toString(),
+                    ai.crate.runtime.bundle.Sha256.of(MODEL.resolve("manifest.json"))));
+            switcher.request(new ModelAnnouncement("crate-shapes", "1", MODEL.toUri().toString(),
+                    ai.crate.runtime.bundle.Sha256.of(MODEL.resolve("manifest.json"))));
+            assertThat(switcher.pending()).hasSize(4);
+
+            assertThat(next(switcher).reason()).contains("has sha256").contains("the announcement says 0000");
+            assertThat(next(switcher).reason()).contains("only file: URIs and paths");
+            assertThat(next(switcher).reason()).contains("holds crate-shapes version 1, the announcement says"
+                    + " crate-shapes version 9");
+            ModelSwitcher.Outcome loaded = next(switcher);
+            assertThat(loaded.accepted()).isTrue();
+            try (ServingModel model = loaded.model()) {
+                assertThat(model.version()).isEqualTo("1");
+                assertThat(model.announcement()).isNotNull();
+                assertThat(model.batch().capacity()).isEqualTo(2);
+            }
+            assertThat(switcher.busy()).isFalse();
+        }
+    }
+
+    @Test
+    void bundleLocationsAreCheckedWithClearErrors() {
+        assertThatThrownBy(() -> ServingModel.bundlePath("s3://bucket/model"))
+                .hasMessageContaining("'s3://bucket/model': only file: URIs");
+        assertThatThrownBy(() -> ServingModel.bundlePath("/no/such/bundle"))
+                .hasMessageContaining("/no/such/bundle is not a directory");
+        assertThat(ServingModel.bundlePath(MODEL.toUri().toString())).isEqualTo(MODEL.toAbsolutePath());
+    }
+
+    private static ModelSwitcher.Outcome next(ModelSwitcher switcher) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Optional<ModelSwitcher.Outcome> outcome = switcher.poll();
+        while (outcome.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            outcome = switcher.poll();
+        }
+        return outcome.orElseThrow();
+    }
+}

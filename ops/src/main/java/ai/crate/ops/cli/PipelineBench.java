@@ -1,0 +1,224 @@
+package ai.crate.ops.cli;
+
+import ai.crate.flink.InferenceJob;
+import ai.crate.flink.InferenceOptions;
+import ai.crate.ingest.FrameEncoder;
+import ai.crate.ingest.FrameRecords;
+import ai.crate.ingest.broker.EmbeddedKafkaBroker;
+import ai.crate.ingest.proto.Encoding;
+import ai.crate.ingest.proto.Frame;
+import ai.crate.ingest.source.SourceFrame;
+import ai.crate.patchify.DecodedImage;
+import ai.crate.patchify.EncodedFrame;
+import ai.crate.patchify.FrameFormat;
+import ai.crate.patchify.PreprocessSpec;
+import ai.crate.patchify.shapes.ShapesDataset;
+import ai.crate.runtime.bundle.ModelBundle;
+import ai.crate.runtime.bundle.Preprocessing;
+import ai.crate.runtime.model.CrateWeights;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+
+/**
+ * {@code bin/crate bench --pipeline}: {@link InferenceJob} end to end (embedded broker, Flink MiniCluster, JPEG frames
+ * in, predictions out) at the batch and threads of the engine benchmark. Throughput is measured on a backlog of
+ * frames, from the Kafka timestamps of the predictions (so job start-up is excluded); latency on frames paced below
+ * capacity, from each frame's send time to its prediction's send time.
+ */
+final class PipelineBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int DISTINCT_FRAMES = 16;
+    private static final int WARMUP_FRAMES = 32;
+
+    /** What to run: the model, batching, frames and pacing. */
+    record Settings(CrateWeights weights, int batch, int threads, long maxWaitMillis, int frames, int frameSide,
+                    double seconds, double load, int telemetryEvery, boolean codes) {
+    }
+
+    /** Throughput on a backlog and latency under paced load. */
+    record Result(double imagesPerSecond, double pacedFramesPerSecond, double p50Millis, double p99Millis,
+                  int latencyFrames) {
+    }
+
+    private PipelineBench() {
+    }
+
+    static Result run(Settings settings, double engineImagesPerSecond) throws Exception {
+        Path work = Files.createTempDirectory("crate-bench-pipeline-");
+        Path bundle = work.resolve("model");
+        var config = settings.weights().config();
+        ModelBundle.write(bundle, "bench", "1", null, settings.weights(),
+                ModelBundle.defaultLabels(config.numClasses()), Preprocessing.imagenetDefaults(config));
+        List<byte[]> jpegs = jpegs(settings.frameSide());
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, work.resolve("kafka"))) {
+            broker.createPipelineTopics();
+            for (String phase : new String[] {"backlog", "paced"}) {
+                broker.createTopics(List.of(new NewTopic("frames-" + phase, 1, (short) 1),
+                        new NewTopic("predictions-" + phase, 1, (short) 1), new NewTopic("codes-" + phase, 1,
+                                (short) 1)));
+            }
+            double throughput = backlog(broker, bundle, settings, jpegs);
+            double rate = settings.load() * Math.min(throughput, engineImagesPerSecond);
+            double[] latencies = paced(broker, bundle, settings, jpegs, rate);
+            return new Result(throughput, rate, percentile(latencies, 0.50), percentile(latencies, 0.99),
+                    latencies.length);
+        }
+    }
+
+    private static double backlog(EmbeddedKafkaBroker broker, Path bundle, Settings settings, List<byte[]> jpegs)
+            throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
+            for (int i = 0; i < settings.frames(); i++) {
+                send(producer, "frames-backlog", i, jpegs, settings.frameSide());
+            }
+        }
+        System.err.printf("bench pipeline: %d frames queued; running the job on them%n", settings.frames());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        InferenceJob.build(env, options(broker, bundle, settings, "backlog", true));
+        env.execute("crate-bench-backlog");
+        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, "predictions-backlog", settings.frames(),
+                Duration.ofSeconds(30));
+        if (out.size() != settings.frames()) {
+            throw new IllegalStateException("the job returned " + out.size() + " predictions for "
+                    + settings.frames() + " frames");
+        }
+        long[] sent = out.stream().mapToLong(ConsumerRecord::timestamp).sorted().toArray();
+        int first = Math.min(WARMUP_FRAMES, sent.length / 4);
+        return (sent.length - 1 - first) * 1000.0 / Math.max(1, sent[sent.length - 1] - sent[first]);
+    }
+
+    private static double[] paced(EmbeddedKafkaBroker broker, Path bundle, Settings settings, List<byte[]> jpegs,
+                                  double rate) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        InferenceJob.build(env, options(broker, bundle, settings, "paced", false));
+        JobClient job = env.executeAsync("crate-bench-paced");
+        int count = (int) Math.max(50, rate * settings.seconds());
+        System.err.printf("bench pipeline: %d frames at %.1f frames/s (%.0f%% of capacity)%n", count, rate,
+                settings.load() * 100);
+        try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
+            for (int i = 0; i < WARMUP_FRAMES; i++) {
+                send(producer, "frames-paced", i, jpegs, settings.frameSide());
+            }
+            producer.flush();
+            committed(broker, "predictions-paced", WARMUP_FRAMES, Duration.ofSeconds(120));
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                long due = start + (long) (i * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                send(producer, "frames-paced", WARMUP_FRAMES + i, jpegs, settings.frameSide());
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, "predictions-paced", WARMUP_FRAMES + count,
+                Duration.ofSeconds(60));
+        job.cancel().get();
+        List<Double> latencies = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : out) {
+            JsonNode prediction = JSON.readTree(record.value());
+            if (prediction.get("seq").asLong() >= WARMUP_FRAMES) {
+                latencies.add(record.timestamp() - prediction.get("capture_time_us").asLong() / 1000.0);
+            }
+        }
+        if (latencies.size() != count) {
+            throw new IllegalStateException("the job returned " + latencies.size() + " predictions for " + count
+                    + " paced frames");
+        }
+        return latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    }
+
+    private static InferenceOptions options(EmbeddedKafkaBroker broker, Path bundle, Settings settings, String phase,
+                                            boolean bounded) {
+        List<String> args = new ArrayList<>(List.of("--bootstrap", broker.bootstrap(), "--model-uri",
+                bundle.toString(), "--frames-topic", "frames-" + phase, "--predictions-topic", "predictions-" + phase,
+                "--group-id", "bench-" + phase, "--max-batch", Integer.toString(settings.batch()), "--max-wait-ms",
+                Long.toString(settings.maxWaitMillis()), "--engine-threads", Integer.toString(settings.threads()),
+                "--telemetry-every", Integer.toString(settings.telemetryEvery()), "--codes-topic", "codes-" + phase));
+        if (!settings.codes()) {
+            args.add("--no-codes");
+        }
+        if (bounded) {
+            args.add("--bounded");
+        }
+        return InferenceOptions.parse(args.toArray(String[]::new));
+    }
+
+    /** A few distinct shapes pictures of {@code side}×{@code side}, JPEG-encoded once. */
+    private static List<byte[]> jpegs(int side) throws Exception {
+        ShapesDataset shapes = new ShapesDataset(DISTINCT_FRAMES, 5, side, PreprocessSpec.imagenet(side));
+        List<byte[]> out = new ArrayList<>();
+        try (FrameEncoder encoder = new FrameEncoder(side, FrameFormat.JPEG, 90)) {
+            for (int i = 0; i < DISTINCT_FRAMES; i++) {
+                DecodedImage picture = shapes.picture(i);
+                try (BytePointer pixels = new BytePointer(picture.pixels());
+                     Mat mat = new Mat(picture.height(), picture.width(), CV_8UC3, pixels)) {
+                    EncodedFrame jpeg = encoder.encode(new SourceFrame(mat, 0, null));
+                    out.add(jpeg.data());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, int seq, List<byte[]> jpegs,
+                             int side) {
+        Frame frame = Frame.newBuilder().setSchemaVersion(1).setCameraId("bench").setSeq(seq)
+                .setCaptureTimeUs(System.currentTimeMillis() * 1000).setWidth(side).setHeight(side)
+                .setEncoding(Encoding.JPEG).setData(ByteString.copyFrom(jpegs.get(seq % jpegs.size()))).build();
+        producer.send(new ProducerRecord<>(topic, FrameRecords.key("bench"), frame.toByteArray()));
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafkaBroker broker) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, "0"),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The committed records of {@code topic}, read until {@code expected} arrived or {@code patience} passed. */
+    private static List<ConsumerRecord<byte[], byte[]>> committed(EmbeddedKafkaBroker broker, String topic,
+                                                                  int expected, Duration patience) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+            long deadline = System.nanoTime() + patience.toNanos();
+            while (out.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+            return out;
+        }
+    }
+
+    private static double percentile(double[] sorted, double q) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+    }
+}
