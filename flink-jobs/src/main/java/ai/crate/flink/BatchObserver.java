@@ -53,6 +53,11 @@ final class BatchObserver implements LayerObserver {
     }
 
     @Override
+    public boolean wants(int image, int layer) {
+        return layer == codesLayer || measured[image];
+    }
+
+    @Override
     public void onLayer(int image, int layer, LayerTensors tensors) {
         if (layer == codesLayer) {
             int size = tensors.tokens() * tensors.dim();

@@ -364,6 +364,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         root.put("camera_id", f.cameraId);
         root.put("seq", f.seq);
         root.put("capture_time_us", f.captureMicros);
+        root.put("predicted_time_us", now * 1000);
         ObjectNode m = root.putObject("model");
         m.put("name", serving.name());
         m.put("version", serving.version());

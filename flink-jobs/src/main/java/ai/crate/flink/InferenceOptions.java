@@ -68,7 +68,7 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
                 intOf(values, "parallelism", 1), Boolean.parseBoolean(values.getOrDefault("bounded", "false")),
                 codes(values), longOf(values, "transaction-timeout-ms", 60_000),
                 values.getOrDefault("updates-topic", "model-updates"),
-                values.getOrDefault("fleet-topic", "fleet-status"), intOf(values, "telemetry-every", 10),
+                values.getOrDefault("fleet-topic", "fleet-status"), intOf(values, "telemetry-every", 50),
                 values.containsKey("allow-transaction-v2"));
         for (String key : new String[] {"frames-topic", "predictions-topic", "dlq-topic", "group-id", "max-batch",
                 "max-wait-ms", "top-k", "engine-threads", "delivery", "checkpoint-ms", "parallelism", "bounded",

@@ -15,4 +15,12 @@ public interface LayerObserver {
     default boolean wantsLayers() {
         return this != NONE;
     }
+
+    /**
+     * Whether image {@code image}'s tensors at {@code layer} are wanted; engines may skip copying the others, and
+     * then do not call {@link #onLayer} for them. Every pair by default.
+     */
+    default boolean wants(int image, int layer) {
+        return true;
+    }
 }

@@ -87,7 +87,7 @@ final class BenchCommand implements Callable<Integer> {
             + " capacity for the latency run (default: ${DEFAULT-VALUE}).")
     double load;
 
-    @Option(names = "--telemetry-every", defaultValue = "10", description = "With --pipeline: the job's white-box"
+    @Option(names = "--telemetry-every", defaultValue = "50", description = "With --pipeline: the job's white-box"
             + " sampling, 0 for off (default: ${DEFAULT-VALUE}).")
     int telemetryEvery;
 
@@ -159,10 +159,13 @@ final class BenchCommand implements Callable<Integer> {
                 engineAlone.imagesPerSecond());
         double batchMillis = 1000.0 * batch / engineAlone.imagesPerSecond();
         double bound = maxWaitMillis + 3 * batchMillis;
+        PipelineBench.Backlog backlog = result.backlog();
         System.out.printf(Locale.ROOT, "pipeline %s frame=%dx%d-jpeg codes=%s telemetry_every=%d images/s=%.2f"
-                        + " engine_images/s=%.2f ratio=%.2f%n", subject(weights), frameSize, frameSize,
-                noCodes ? "off" : "on", telemetryEvery, result.imagesPerSecond(), engineAlone.imagesPerSecond(),
-                result.imagesPerSecond() / engineAlone.imagesPerSecond());
+                        + " engine_images/s=%.2f ratio=%.2f mean_batch=%.1f inference_ms_per_batch=%.1f"
+                        + " patchify_ms_per_frame=%.2f%n", subject(weights), frameSize, frameSize,
+                noCodes ? "off" : "on", telemetryEvery, backlog.imagesPerSecond(), engineAlone.imagesPerSecond(),
+                backlog.imagesPerSecond() / engineAlone.imagesPerSecond(), backlog.batchSize(),
+                backlog.inferenceMillisPerBatch(), backlog.patchifyMillisPerFrame());
         System.out.printf(Locale.ROOT, "pipeline latency paced_frames/s=%.1f frames=%d p50_ms=%.1f p99_ms=%.1f"
                         + " bound_ms=%.1f (max_wait %d + 3 x batch %.1f) %s%n", result.pacedFramesPerSecond(),
                 result.latencyFrames(), result.p50Millis(), result.p99Millis(), bound, maxWaitMillis, batchMillis,

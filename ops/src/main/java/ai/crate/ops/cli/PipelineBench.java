@@ -38,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -46,8 +47,8 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 /**
  * {@code bin/crate bench --pipeline}: {@link InferenceJob} end to end (embedded broker, Flink MiniCluster, JPEG frames
  * in, predictions out) at the batch and threads of the engine benchmark. Throughput is measured on a backlog of
- * frames, from the Kafka timestamps of the predictions (so job start-up is excluded); latency on frames paced below
- * capacity, from each frame's send time to its prediction's send time.
+ * frames, from the predictions' {@code predicted_time_us} (so job start-up is excluded); latency on frames paced
+ * below capacity, from each frame's capture time (when it was sent) to its prediction.
  */
 final class PipelineBench {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,8 +61,13 @@ final class PipelineBench {
     }
 
     /** Throughput on a backlog and latency under paced load. */
-    record Result(double imagesPerSecond, double pacedFramesPerSecond, double p50Millis, double p99Millis,
+    record Result(Backlog backlog, double pacedFramesPerSecond, double p50Millis, double p99Millis,
                   int latencyFrames) {
+    }
+
+    /** The backlog run: throughput, and where a frame's time went inside the job (means over the run). */
+    record Backlog(double imagesPerSecond, double batchSize, double inferenceMillisPerBatch,
+                   double patchifyMillisPerFrame) {
     }
 
     private PipelineBench() {
@@ -81,15 +87,15 @@ final class PipelineBench {
                         new NewTopic("predictions-" + phase, 1, (short) 1), new NewTopic("codes-" + phase, 1,
                                 (short) 1)));
             }
-            double throughput = backlog(broker, bundle, settings, jpegs);
-            double rate = settings.load() * Math.min(throughput, engineImagesPerSecond);
+            Backlog backlog = backlog(broker, bundle, settings, jpegs);
+            double rate = settings.load() * Math.min(backlog.imagesPerSecond(), engineImagesPerSecond);
             double[] latencies = paced(broker, bundle, settings, jpegs, rate);
-            return new Result(throughput, rate, percentile(latencies, 0.50), percentile(latencies, 0.99),
+            return new Result(backlog, rate, percentile(latencies, 0.50), percentile(latencies, 0.99),
                     latencies.length);
         }
     }
 
-    private static double backlog(EmbeddedKafkaBroker broker, Path bundle, Settings settings, List<byte[]> jpegs)
+    private static Backlog backlog(EmbeddedKafkaBroker broker, Path bundle, Settings settings, List<byte[]> jpegs)
             throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
             for (int i = 0; i < settings.frames(); i++) {
@@ -106,9 +112,22 @@ final class PipelineBench {
             throw new IllegalStateException("the job returned " + out.size() + " predictions for "
                     + settings.frames() + " frames");
         }
-        long[] sent = out.stream().mapToLong(ConsumerRecord::timestamp).sorted().toArray();
+        long[] sent = new long[out.size()];
+        double batchSizes = 0;
+        double inferencePerBatch = 0;
+        double patchify = 0;
+        for (int i = 0; i < sent.length; i++) {
+            JsonNode prediction = JSON.readTree(out.get(i).value());
+            sent[i] = prediction.get("predicted_time_us").asLong() / 1000;
+            batchSizes += prediction.get("batch_size").asDouble();
+            inferencePerBatch += prediction.get("timings_ms").get("inference").asDouble();
+            patchify += prediction.get("timings_ms").get("patchify").asDouble();
+        }
+        Arrays.sort(sent);
         int first = Math.min(WARMUP_FRAMES, sent.length / 4);
-        return (sent.length - 1 - first) * 1000.0 / Math.max(1, sent[sent.length - 1] - sent[first]);
+        double rate = (sent.length - 1 - first) * 1000.0 / Math.max(1, sent[sent.length - 1] - sent[first]);
+        int n = sent.length;
+        return new Backlog(rate, batchSizes / n, inferencePerBatch / n, patchify / n);
     }
 
     private static double[] paced(EmbeddedKafkaBroker broker, Path bundle, Settings settings, List<byte[]> jpegs,
@@ -142,7 +161,8 @@ final class PipelineBench {
         for (ConsumerRecord<byte[], byte[]> record : out) {
             JsonNode prediction = JSON.readTree(record.value());
             if (prediction.get("seq").asLong() >= WARMUP_FRAMES) {
-                latencies.add(record.timestamp() - prediction.get("capture_time_us").asLong() / 1000.0);
+                latencies.add((prediction.get("predicted_time_us").asLong()
+                        - prediction.get("capture_time_us").asLong()) / 1000.0);
             }
         }
         if (latencies.size() != count) {

@@ -150,14 +150,17 @@ public final class FastEngine implements CrateEngine {
             } else {
                 pool.run(pass.blocks(pass.rows), pass.residualNorm);
             }
-            float[][] wCopy = trace ? copyImages(ws.w, batch, t * inner) : null;
-            float[][] zHalfCopy = trace ? copyImages(ws.z, batch, t * d) : null;
+            boolean[] wanted = trace ? wanted(observer, batch, l) : null;
+            float[][] wCopy = wanted != null ? copyImages(ws.w, wanted, t * inner, ws.traced[0]) : null;
+            float[][] zHalfCopy = wanted != null ? copyImages(ws.z, wanted, t * d, ws.traced[1]) : null;
             pass.gemm(pass.rows, d, d, ws.x, pass.layer.ista(), 0f, ws.z, pass.istaBiasReluNorm);
-            if (trace) {
-                float[][] zNext = copyImages(ws.z, batch, t * d);
+            if (wanted != null) {
+                float[][] zNext = copyImages(ws.z, wanted, t * d, ws.traced[2]);
                 for (int b = 0; b < batch; b++) {
-                    observer.onLayer(b, l, new LayerTensors(t, d, config.heads(), config.dimHead(), wCopy[b],
-                            zHalfCopy[b], zNext[b]));
+                    if (wanted[b]) {
+                        observer.onLayer(b, l, new LayerTensors(t, d, config.heads(), config.dimHead(), wCopy[b],
+                                zHalfCopy[b], zNext[b]));
+                    }
                 }
             }
         }
@@ -442,12 +445,28 @@ public final class FastEngine implements CrateEngine {
         void apply(int worker, int firstRow, int endRow);
     }
 
-    private static float[][] copyImages(NativeFloats source, int batch, int perImage) {
-        float[][] out = new float[batch][perImage];
+    /** Which images the observer wants at {@code layer}, or null for none. */
+    private static boolean[] wanted(LayerObserver observer, int batch, int layer) {
+        boolean[] wanted = new boolean[batch];
+        boolean any = false;
         for (int b = 0; b < batch; b++) {
-            source.get((long) b * perImage, out[b], 0, perImage);
+            wanted[b] = observer.wants(b, layer);
+            any |= wanted[b];
         }
-        return out;
+        return any ? wanted : null;
+    }
+
+    /** Copies the wanted images' rows into the workspace's reused arrays {@code into} (scratch, as observers know). */
+    private static float[][] copyImages(NativeFloats source, boolean[] wanted, int perImage, float[][] into) {
+        for (int b = 0; b < wanted.length; b++) {
+            if (wanted[b]) {
+                if (into[b] == null || into[b].length != perImage) {
+                    into[b] = new float[perImage];
+                }
+                source.get((long) b * perImage, into[b], 0, perImage);
+            }
+        }
+        return into;
     }
 
     /** Waits for calls in flight, then frees the threads, the workspaces and the off-heap weights. */

@@ -24,6 +24,8 @@ final class Workspace implements AutoCloseable {
     final int scoreStride;
     final float[][] rowSums;
     final float[][] patchScratch;
+    /** Per-image copies handed to layer observers ({@code w}, {@code zHalf}, {@code zNext}), made on first use. */
+    final float[][][] traced;
     final Blas[] blas;
     private final List<NativeFloats> blocks = new ArrayList<>();
     private FastEngine.Pass pass;
@@ -41,6 +43,7 @@ final class Workspace implements AutoCloseable {
         scores = new NativeFloats[workers];
         rowSums = new float[workers][config.tokens()];
         patchScratch = new float[workers][config.numPatches() * config.patchDim()];
+        traced = new float[3][capacity][];
         blas = new Blas[workers];
         int t = config.tokens();
         scoreStride = RowOps.paddedLength(t);
