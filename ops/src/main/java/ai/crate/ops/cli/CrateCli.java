@@ -17,8 +17,8 @@ import java.io.PrintWriter;
         subcommands = {InfoCommand.class, ImportCommand.class, InferCommand.class, InspectCommand.class,
                 ExportOnnxCommand.class, BuildEngineCommand.class, EnginesCommand.class, BenchCommand.class, JmhCommand.class,
                 BrokerCommand.class, IngestCommand.class, TrainCommand.class, EvalCommand.class,
-                ShapesVideoCommand.class, DemoCommand.class, TailCommand.class,
-                CommandLine.HelpCommand.class})
+                ShapesVideoCommand.class, DemoCommand.class, TailCommand.class, KeysCommand.class,
+                BundleCommand.class, RegistryCommand.class, CommandLine.HelpCommand.class})
 public final class CrateCli implements Runnable {
 
     @CommandLine.Spec
