@@ -22,7 +22,7 @@ import java.util.function.UnaryOperator;
  * The main streaming job: {@code frames} → never-throwing deserialiser → keyed by camera (so each camera's order is
  * kept) → {@link InferenceOperator} (patchify, micro-batch, CRATE) → {@code predictions} and {@code sparse-codes};
  * unusable records → {@code frames-dlq} with the reason. Versions announced on {@code model-updates} are broadcast to
- * every inference subtask and hot-swapped; model events go to {@code fleet-status}. Checkpointing is on; the sinks
+ * every inference subtask and hot-swapped; model events go to {@code fleet-status}, drift events to {@code drift}. Checkpointing is on; the sinks
  * are transactional ({@code EXACTLY_ONCE}, read them with {@code isolation.level=read_committed}) unless
  * {@code --delivery at-least-once}. Event time is the frames' capture time.
  *
@@ -83,6 +83,8 @@ public final class InferenceJob {
                 .name("frames-dlq").uid("dlq-sink");
         predictions.getSideOutput(InferenceOperator.FLEET).sinkTo(sink(options, options.fleetTopic(), "fleet"))
                 .name("fleet-status").uid("fleet-sink");
+        predictions.getSideOutput(InferenceOperator.DRIFT).sinkTo(sink(options, options.driftTopic(), "drift"))
+                .name("drift").uid("drift-sink");
         if (options.codes().enabled()) {
             predictions.getSideOutput(InferenceOperator.CODES)
                     .sinkTo(sink(options, options.codes().topic(), "codes")).name("sparse-codes").uid("codes-sink");

@@ -42,6 +42,10 @@ import java.util.concurrent.ScheduledFuture;
  * verify is reported on {@link #FLEET} and the current one keeps serving. The active and pending versions are in
  * operator state: a restart resumes on them.
  *
+ * <p>White-box telemetry: one frame in {@code --telemetry-every} per camera is measured; the figures feed per-camera
+ * gauges and, when the model carries a white-box reference, a drift detector per camera whose start and end go to
+ * {@link #DRIFT}.
+ *
  * <p>Each subtask has its own model and engine: engines are not shared across slots, so a slot's batches never wait
  * for another's.
  */
@@ -53,6 +57,8 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     public static final OutputTag<KeyedRecord> CODES = new OutputTag<>("sparse-codes") { };
     /** Model events for the {@code fleet-status} topic. */
     public static final OutputTag<KeyedRecord> FLEET = new OutputTag<>("fleet-status") { };
+    /** Drift events for the {@code drift} topic. */
+    public static final OutputTag<KeyedRecord> DRIFT = new OutputTag<>("drift") { };
     private static final long serialVersionUID = 1L;
     private static final long POLL_MILLIS = 50;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,6 +73,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     private transient SparseCodeEncoder codes;
     private transient int codesLayer;
     private transient WhiteBoxTelemetry telemetry;
+    private transient CameraDrift drift;
     private transient List<Pending> pending;
     private transient ScheduledFuture<?> batchTimer;
     private transient ScheduledFuture<?> pollTimer;
@@ -152,6 +159,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         inferenceMillis = getMetricGroup().histogram("inferenceMillis", new DescriptiveStatisticsHistogram(1000));
         latencyMillis = getMetricGroup().histogram("latencyMillis", new DescriptiveStatisticsHistogram(1000));
         telemetry = new WhiteBoxTelemetry(getMetricGroup(), options.telemetryEvery());
+        drift = new CameraDrift(getMetricGroup(), options.driftWindow(), options.driftAlpha());
         versionGauges = new HashSet<>();
     }
 
@@ -179,6 +187,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
                 : options.codes().layer() < 0 ? config.depth() - 1 : options.codes().layer();
         codes = options.codes().enabled() ? new SparseCodeEncoder(options.codes()) : null;
         observer = new BatchObserver(options.maxBatch(), config.depth(), codesLayer);
+        drift.useModel(model);
         String key = model.name() + "\u0000" + model.version();
         if (versionGauges.add(key)) {
             getMetricGroup().addGroup("model", model.name()).addGroup("version", model.version())
@@ -330,6 +339,9 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
             }
             if (observer.measured(i)) {
                 telemetry.record(p.frame().cameraId, observer.codingRates(i), observer.sparsities(i));
+                drift.observe(p.frame().cameraId, observer.codingRates(i), observer.sparsities(i), now)
+                        .ifPresent(event -> output.collect(DRIFT, new StreamRecord<>(
+                                KeyedRecord.json(p.frame().cameraId, event), p.timestamp())));
             }
             latencyMillis.update(Math.max(0, now - p.frame().receivedMillis));
         }

@@ -18,7 +18,7 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
                                int engineThreads, DeliveryGuarantee delivery, long checkpointMillis, int parallelism,
                                boolean bounded, CodesOptions codes, long transactionTimeoutMillis,
                                String updatesTopic, String fleetTopic, int telemetryEvery,
-                               boolean allowTransactionV2)
+                               boolean allowTransactionV2, String driftTopic, int driftWindow, double driftAlpha)
         implements Serializable {
 
     public InferenceOptions {
@@ -31,6 +31,10 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
         if (transactionTimeoutMillis < 1000) {
             throw new IllegalArgumentException("--transaction-timeout-ms must be at least 1000, got "
                     + transactionTimeoutMillis);
+        }
+        if (driftWindow < 2 || !(driftAlpha > 0 && driftAlpha < 0.5)) {
+            throw new IllegalArgumentException("--drift-window must be at least 2 and --drift-alpha in (0, 0.5), got "
+                    + driftWindow + " and " + driftAlpha);
         }
         if (telemetryEvery < 0) {
             throw new IllegalArgumentException("--telemetry-every must be 0 (off) or more, got " + telemetryEvery);
@@ -69,12 +73,13 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
                 codes(values), longOf(values, "transaction-timeout-ms", 60_000),
                 values.getOrDefault("updates-topic", "model-updates"),
                 values.getOrDefault("fleet-topic", "fleet-status"), intOf(values, "telemetry-every", 50),
-                values.containsKey("allow-transaction-v2"));
+                values.containsKey("allow-transaction-v2"), values.getOrDefault("drift-topic", "drift"),
+                intOf(values, "drift-window", 20), doubleOf(values, "drift-alpha", 0.01));
         for (String key : new String[] {"frames-topic", "predictions-topic", "dlq-topic", "group-id", "max-batch",
                 "max-wait-ms", "top-k", "engine-threads", "delivery", "checkpoint-ms", "parallelism", "bounded",
                 "no-codes", "codes-layer", "codes-tokens", "codes-top-k", "codes-min", "codes-precision",
                 "codes-topic", "transaction-timeout-ms", "updates-topic", "fleet-topic", "telemetry-every",
-                "allow-transaction-v2"}) {
+                "allow-transaction-v2", "drift-topic", "drift-window", "drift-alpha"}) {
             values.remove(key);
         }
         if (!values.isEmpty()) {
@@ -106,6 +111,15 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
             default -> throw new IllegalArgumentException("--delivery must be exactly-once or at-least-once, got "
                     + text);
         };
+    }
+
+    private static double doubleOf(Map<String, String> values, String key, double fallback) {
+        String text = values.get(key);
+        try {
+            return text == null ? fallback : Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " must be a number, got '" + text + "'");
+        }
     }
 
     private static int intOf(Map<String, String> values, String key, int fallback) {

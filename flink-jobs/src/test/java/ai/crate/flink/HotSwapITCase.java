@@ -64,7 +64,7 @@ class HotSwapITCase {
     void announcedVersionsAreVerifiedAndSwappedMidStreamWithoutLosingFrames(@TempDir Path temp) throws Exception {
         broker.createTopics(List.of(new NewTopic("frames", 2, (short) 1), new NewTopic("predictions", 2, (short) 1),
                 new NewTopic("frames-dlq", 1, (short) 1), new NewTopic("model-updates", 1, (short) 1),
-                new NewTopic("fleet-status", 1, (short) 1)));
+                new NewTopic("fleet-status", 1, (short) 1), new NewTopic("drift", 1, (short) 1)));
         Path version2 = copyAsVersion(MODEL, temp.resolve("crate-shapes-v2"), "2");
         String sha2 = Sha256.of(version2.resolve("manifest.json"));
         int port = freePort();

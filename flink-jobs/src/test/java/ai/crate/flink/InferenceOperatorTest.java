@@ -1,6 +1,7 @@
 package ai.crate.flink;
 
 import ai.crate.ingest.FrameRecords;
+import ai.crate.patchify.shapes.ShapesDomain;
 import ai.crate.runtime.bundle.Sha256;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.api.common.functions.util.ListCollector;
@@ -24,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@link InferenceOperator} in Flink's operator test harness: a swapped-in version is in checkpointed state, a
  * restored subtask serves it without being told again, and a restored subtask whose checkpointed bundle has gone
- * falls back to {@code --model-uri} and says so on {@code fleet-status}.
+ * falls back to {@code --model-uri} and says so on {@code fleet-status}; a camera whose frames shift domain raises a
+ * drift event, cameras that do not raise none.
  */
 class InferenceOperatorTest {
     private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
@@ -72,10 +74,41 @@ class InferenceOperatorTest {
         }
     }
 
+    @Test
+    void aShiftedCameraRaisesDriftOnceItsWindowIsFullAndAnUnshiftedOneNever() throws Exception {
+        InferenceOptions everyFrame = InferenceOptions.parse("--bootstrap", "localhost:9092", "--model-uri",
+                MODEL.toString(), "--engine-threads", "1", "--max-batch", "4", "--no-codes", "--telemetry-every", "1");
+        try (TestFrames plain = new TestFrames(120);
+             TestFrames shifted = new TestFrames(80, ShapesDomain.SHIFTED);
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
+                     harness(everyFrame)) {
+            harness.open();
+            predict(harness, plain, 0, 119);
+            assertThat(records(harness, InferenceOperator.DRIFT)).as("60 frames of each camera, unshifted").isEmpty();
+            predict(harness, shifted, 0, 79);
+            List<JsonNode> events = records(harness, InferenceOperator.DRIFT);
+            assertThat(events).extracting(e -> e.get("event").asText()).containsExactly("drift-started",
+                    "drift-started");
+            assertThat(events).extracting(e -> e.get("camera_id").asText()).containsExactlyInAnyOrder("cam-0",
+                    "cam-1");
+            for (JsonNode event : events) {
+                assertThat(event.get("distance").asDouble()).isGreaterThan(event.get("threshold").asDouble());
+                assertThat(event.get("model").get("version").asText()).isEqualTo("1");
+                assertThat(event.get("frames_measured").asLong()).as("within 40 shifted frames of the camera")
+                        .isBetween(61L, 100L);
+            }
+        }
+    }
+
     private static TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness()
             throws Exception {
+        return harness(OPTIONS);
+    }
+
+    private static TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness(
+            InferenceOptions options) throws Exception {
         var harness = new TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord>(
-                new InferenceOperator(OPTIONS));
+                new InferenceOperator(options));
         harness.setup();
         return harness;
     }

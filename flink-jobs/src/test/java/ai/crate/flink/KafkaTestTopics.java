@@ -93,29 +93,53 @@ final class KafkaTestTopics {
         List<JsonNode> out;
         do {
             out = new ArrayList<>();
-            for (byte[] value : committed(topic, expected > 0 ? Duration.ofSeconds(1) : Duration.ofSeconds(3))) {
+            for (byte[] value : committed(topic, Duration.ofSeconds(30))) {
                 out.add(JSON.readTree(new String(value, StandardCharsets.UTF_8)));
             }
         } while (out.size() < expected && System.nanoTime() < deadline);
         return out;
     }
 
-    /** Every committed record of {@code topic}, read until nothing new came for {@code quiet}. */
-    List<byte[]> committed(String topic, Duration quiet) {
+    /**
+     * Every committed record of {@code topic}: read with {@code read_committed} until each partition's position
+     * reaches its last stable offset as the read began (or {@code patience} passed), so a slow fetch cannot cut the
+     * read short.
+     */
+    List<byte[]> committed(String topic, Duration patience) {
+        return read(topic, "read_committed", patience);
+    }
+
+    /** {@code camera/seq} of a prediction record. */
+    static String predictionKey(byte[] value) {
+        try {
+            JsonNode prediction = JSON.readTree(value);
+            return prediction.get("camera_id").asText() + "/" + prediction.get("seq").asLong();
+        } catch (java.io.IOException e) {
+            return "unreadable";
+        }
+    }
+
+    /** Every record of {@code topic} as written, committed or not (for diagnosing a loss). */
+    List<byte[]> written(String topic) {
+        return read(topic, "read_uncommitted", Duration.ofSeconds(10));
+    }
+
+    private List<byte[]> read(String topic, String isolation, Duration patience) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             List<byte[]> out = new ArrayList<>();
-            long last = System.nanoTime();
-            while (System.nanoTime() - last < quiet.toNanos()) {
+            long deadline = System.nanoTime() + patience.toNanos();
+            while (System.nanoTime() < deadline
+                    && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     out.add(r.value());
-                    last = System.nanoTime();
                 }
             }
             return out;

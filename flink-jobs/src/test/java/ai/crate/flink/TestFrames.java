@@ -11,6 +11,7 @@ import ai.crate.patchify.FrameFormat;
 import ai.crate.patchify.PreprocessSpec;
 import ai.crate.patchify.shapes.ShapeClass;
 import ai.crate.patchify.shapes.ShapesDataset;
+import ai.crate.patchify.shapes.ShapesDomain;
 import com.google.protobuf.ByteString;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -26,7 +27,12 @@ final class TestFrames implements AutoCloseable {
     private final FrameEncoder encoder = new FrameEncoder(640, FrameFormat.JPEG, 90);
 
     TestFrames(int count) {
-        shapes = new ShapesDataset(count, 11, 128, PreprocessSpec.imagenet(64));
+        this(count, ShapesDomain.STANDARD);
+    }
+
+    /** Frames as {@code domain} shows them. */
+    TestFrames(int count, ShapesDomain domain) {
+        shapes = new ShapesDataset(count, 11, 128, PreprocessSpec.imagenet(64), domain);
     }
 
     Frame frame(int i) throws IngestException {

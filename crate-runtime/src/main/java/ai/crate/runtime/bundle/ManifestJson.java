@@ -2,18 +2,24 @@ package ai.crate.runtime.bundle;
 
 import ai.crate.runtime.config.ConfigException;
 import ai.crate.runtime.config.CrateConfigJson;
+import ai.crate.runtime.whitebox.LayerStats;
+import ai.crate.runtime.whitebox.WhiteBoxReference;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.crate.runtime.whitebox.LayerStats;
+import ai.crate.runtime.whitebox.WhiteBoxReference;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Reads and writes {@code manifest.json}; see {@code docs/bundle.md} for the format. */
@@ -49,6 +55,28 @@ final class ManifestJson {
         }
         ObjectNode files = root.putObject("sha256");
         manifest.sha256().forEach(files::put);
+        if (manifest.whiteboxReference() != null) {
+            WhiteBoxReference reference = manifest.whiteboxReference();
+            ObjectNode ref = root.putObject("whitebox_reference");
+            ref.put("source", reference.source());
+            ref.put("images", reference.images());
+            ArrayNode layers = ref.putArray("layers");
+            for (LayerStats layer : reference.layers()) {
+                ObjectNode node = layers.addObject();
+                node.put("layer", layer.layer());
+                node.put("coding_rate_mean", layer.codingRateMean());
+                node.put("coding_rate_std", layer.codingRateStd());
+                node.put("sparsity_mean", layer.sparsityMean());
+                node.put("sparsity_std", layer.sparsityStd());
+            }
+            ArrayNode covariance = ref.putArray("covariance");
+            for (double[] row : reference.covariance()) {
+                ArrayNode values = covariance.addArray();
+                for (double v : row) {
+                    values.add(v);
+                }
+            }
+        }
         try {
             return MAPPER.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
@@ -90,11 +118,42 @@ final class ManifestJson {
             return new BundleManifest(required(file, root, "name").asText(), required(file, root, "version").asText(),
                     root.hasNonNull("parent_version") ? root.get("parent_version").asText() : null,
                     CrateConfigJson.fromJson(required(file, root, "config")), required(file, root, "labels").asText(),
-                    preprocessing, sha, Instant.parse(required(file, root, "created").asText()));
+                    preprocessing, sha, Instant.parse(required(file, root, "created").asText()),
+                    reference(file, root.get("whitebox_reference")));
         } catch (ConfigException e) {
             throw new BundleException(file + ": config: " + e.getMessage());
         } catch (DateTimeParseException e) {
             throw new BundleException(file + ": 'created' is not an ISO-8601 instant");
+        }
+    }
+
+    private static WhiteBoxReference reference(Path file, JsonNode node) throws BundleException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        List<LayerStats> layers = new ArrayList<>();
+        for (JsonNode layer : required(file, node, "layers")) {
+            for (String key : new String[] {"layer", "coding_rate_mean", "coding_rate_std", "sparsity_mean",
+                    "sparsity_std"}) {
+                if (!layer.path(key).isNumber()) {
+                    throw new BundleException(file + ": whitebox_reference.layers entries need a number '" + key
+                            + "'");
+                }
+            }
+            layers.add(new LayerStats(layer.get("layer").asInt(), layer.get("coding_rate_mean").asDouble(),
+                    layer.get("coding_rate_std").asDouble(), layer.get("sparsity_mean").asDouble(),
+                    layer.get("sparsity_std").asDouble()));
+        }
+        JsonNode rows = required(file, node, "covariance");
+        double[][] covariance = new double[rows.size()][];
+        for (int i = 0; i < rows.size(); i++) {
+            covariance[i] = doubles(file, rows.get(i));
+        }
+        try {
+            return new WhiteBoxReference(node.path("source").asText(""), node.path("images").asInt(), layers,
+                    covariance);
+        } catch (IllegalArgumentException e) {
+            throw new BundleException(file + ": whitebox_reference: " + e.getMessage());
         }
     }
 

@@ -4,6 +4,7 @@ import ai.crate.runtime.checkpoint.CheckpointException;
 import ai.crate.runtime.checkpoint.Checkpoints;
 import ai.crate.runtime.checkpoint.SafetensorsWriter;
 import ai.crate.runtime.model.CrateWeights;
+import ai.crate.runtime.whitebox.WhiteBoxReference;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -115,7 +116,7 @@ public final class ModelBundle {
             sha.put(BundleManifest.WEIGHTS, Sha256.of(temp.resolve(BundleManifest.WEIGHTS)));
             sha.put(BundleManifest.LABELS, Sha256.of(temp.resolve(BundleManifest.LABELS)));
             BundleManifest manifest = new BundleManifest(name, version, parentVersion, weights.config(),
-                    BundleManifest.LABELS, preprocessing, sha, Instant.now());
+                    BundleManifest.LABELS, preprocessing, sha, Instant.now(), null);
             Files.writeString(temp.resolve(BundleManifest.FILE), ManifestJson.write(manifest));
             Files.move(temp, directory, StandardCopyOption.ATOMIC_MOVE);
             return manifest;
@@ -123,6 +124,30 @@ public final class ModelBundle {
             deleteTree(temp);
             throw e;
         }
+    }
+
+    /**
+     * Records {@code reference} in the bundle's manifest (rewritten atomically). A signature made before no longer
+     * matches, so {@code manifest.sig} is removed: sign the bundle again.
+     *
+     * @return whether a signature was removed
+     */
+    public static boolean writeReference(Path directory, WhiteBoxReference reference) throws IOException,
+            BundleException {
+        Path file = directory.resolve(BundleManifest.FILE);
+        BundleManifest manifest = ManifestJson.read(file).withReference(reference);
+        if (reference.layers().size() != manifest.config().depth()) {
+            throw new BundleException(file + ": a white-box reference of " + reference.layers().size()
+                    + " layers for a model of " + manifest.config().depth());
+        }
+        Path temp = Files.createTempFile(directory, ".manifest", ".tmp");
+        try {
+            Files.writeString(temp, ManifestJson.write(manifest));
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return Files.deleteIfExists(directory.resolve("manifest.sig"));
     }
 
     /** {@code class_0 … class_{n-1}}, for checkpoints that come without label names. */

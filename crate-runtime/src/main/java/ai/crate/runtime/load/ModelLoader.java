@@ -42,7 +42,8 @@ public final class ModelLoader {
             LOG.info("loaded bundle {} version {} from {} in {} ms", bundle.manifest().name(),
                     bundle.manifest().version(), model, (System.nanoTime() - start) / 1_000_000);
             return new LoadedModel(model, bundle.manifest().name(), bundle.manifest().version(), "bundle",
-                    bundle.weights(), bundle.labels(), bundle.manifest().preprocessing());
+                    bundle.weights(), bundle.labels(), bundle.manifest().preprocessing(),
+                    bundle.manifest().whiteboxReference());
         }
         long start = System.nanoTime();
         StateDict stateDict = Checkpoints.read(model);
@@ -55,7 +56,7 @@ public final class ModelLoader {
         CrateWeights weights = CrateWeights.from(resolved, stateDict);
         LOG.info("loaded {} ({}) in {} ms", model, stateDict.layout(), (System.nanoTime() - start) / 1_000_000);
         return new LoadedModel(model, nameOf(model), "0", stateDict.layout(), weights,
-                ModelBundle.defaultLabels(resolved.numClasses()), Preprocessing.imagenetDefaults(resolved));
+                ModelBundle.defaultLabels(resolved.numClasses()), Preprocessing.imagenetDefaults(resolved), null);
     }
 
     private static String nameOf(Path model) {

@@ -21,7 +21,7 @@ class EmbeddedKafkaBrokerITCase {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, data)) {
             assertThat(broker.bootstrap()).matches("127\\.0\\.0\\.1:\\d+");
             assertThat(broker.createPipelineTopics()).contains(PipelineTopics.FRAMES, PipelineTopics.MODEL_UPDATES)
-                    .hasSize(7);
+                    .hasSize(PipelineTopics.all((short) 1).size());
             assertThatThrownBy(() -> EmbeddedKafkaBroker.start(0, data)).isInstanceOf(IngestException.class)
                     .hasMessageContaining("is in use by another broker");
             assertThat(broker.createTopics(List.of(new NewTopic("still-alive", 1, (short) 1))))

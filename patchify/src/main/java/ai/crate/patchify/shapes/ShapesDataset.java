@@ -21,8 +21,14 @@ public final class ShapesDataset implements TrainingSet {
     private final int renderSize;
     private final PreprocessSpec spec;
     private final ThreadLocal<FastPreprocessor> preprocessors;
+    private final ShapesDomain domain;
 
     public ShapesDataset(int size, long seed, int renderSize, PreprocessSpec spec) {
+        this(size, seed, renderSize, spec, ShapesDomain.STANDARD);
+    }
+
+    /** As {@link #ShapesDataset(int, long, int, PreprocessSpec)}, the pictures as {@code domain} shows them. */
+    public ShapesDataset(int size, long seed, int renderSize, PreprocessSpec spec, ShapesDomain domain) {
         if (size < 1) {
             throw new IllegalArgumentException("the shapes set needs at least one image, got " + size);
         }
@@ -34,23 +40,30 @@ public final class ShapesDataset implements TrainingSet {
         this.renderSize = renderSize;
         this.spec = spec;
         this.preprocessors = ThreadLocal.withInitial(() -> new FastPreprocessor(spec));
+        this.domain = domain;
     }
 
     /**
-     * Parses {@code shapes}, {@code shapes:N} or {@code shapes:N:SEED} (defaults: 10000 images, seed 1).
+     * Parses {@code shapes[:N[:SEED]]} or {@code shapes-shifted[:N[:SEED]]} (defaults: 10000 images, seed 1).
      *
      * @throws IllegalArgumentException naming the accepted forms
      */
     public static ShapesDataset parse(String text, int renderSize, PreprocessSpec spec) {
         String[] parts = text.split(":");
-        if (!parts[0].equals("shapes") || parts.length > 3) {
-            throw new IllegalArgumentException("unknown dataset '" + text + "'; expected shapes, shapes:N or"
-                    + " shapes:N:SEED");
+        ShapesDomain domain = null;
+        for (ShapesDomain d : ShapesDomain.values()) {
+            if (d.prefix().equals(parts[0])) {
+                domain = d;
+            }
+        }
+        if (domain == null || parts.length > 3) {
+            throw new IllegalArgumentException("unknown dataset '" + text + "'; expected shapes, shapes:N,"
+                    + " shapes:N:SEED or the same with shapes-shifted");
         }
         try {
             int n = parts.length > 1 ? Integer.parseInt(parts[1]) : 10_000;
             long s = parts.length > 2 ? Long.parseLong(parts[2]) : 1;
-            return new ShapesDataset(n, s, renderSize, spec);
+            return new ShapesDataset(n, s, renderSize, spec, domain);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("dataset '" + text + "': N and SEED must be whole numbers");
         }
@@ -64,7 +77,7 @@ public final class ShapesDataset implements TrainingSet {
 
     /** Image {@code index} as rendered, before preprocessing. */
     public DecodedImage picture(int index) {
-        return ShapeRenderer.render(scene(index), renderSize, renderSize);
+        return domain.apply(ShapeRenderer.render(scene(index), renderSize, renderSize));
     }
 
     @Override
@@ -89,6 +102,6 @@ public final class ShapesDataset implements TrainingSet {
 
     @Override
     public String describe() {
-        return "shapes:" + size + ":" + seed;
+        return domain.prefix() + ":" + size + ":" + seed;
     }
 }
