@@ -67,7 +67,7 @@ public record VersionRecord(String name, String version, String parentVersion, M
 
     static VersionRecord fromJson(JsonNode root) throws RegistryException {
         Map<String, String> files = new LinkedHashMap<>();
-        root.path("files").fields().forEachRemaining(e -> files.put(e.getKey(), e.getValue().asText()));
+        root.path("files").properties().forEach(e -> files.put(e.getKey(), e.getValue().asText()));
         List<Transition> history = new ArrayList<>();
         for (JsonNode move : root.path("history")) {
             history.add(new Transition(VersionState.parse(move.path("state").asText()),

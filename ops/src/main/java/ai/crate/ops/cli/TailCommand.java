@@ -4,6 +4,8 @@ import ai.crate.ingest.FrameRecords;
 import ai.crate.ingest.IngestException;
 import ai.crate.ingest.broker.PipelineTopics;
 import ai.crate.ingest.proto.Frame;
+import ai.crate.ingest.proto.SparseCodes;
+import ai.crate.runtime.tensor.HalfFloats;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -15,6 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -25,15 +29,20 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code crate tail}: decodes and prints a pipeline topic's records as they arrive, one line each: predictions
- * (camera, frame, top label and probability, model version, latency), dead letters (camera, origin, reason), frames
- * (camera, frame, size, encoding, bytes, label). Reads committed records only.
+ * (camera, frame, top label and probability, model version, latency), sparse codes (camera, frame, layer, nonzeros,
+ * density, largest entries), dead letters (camera, origin, reason), frames (camera, frame, size, encoding, bytes,
+ * label), fleet-status and drift events (key and JSON). Reads committed records only.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
-        description = "Prints predictions, frames-dlq or frames records as they arrive, decoded, one per line.")
+        description = "Prints records of a pipeline topic as they arrive, decoded, one per line: predictions,"
+                + " sparse-codes, frames-dlq, frames, fleet-status or drift.")
 final class TailCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> TOPICS = List.of(PipelineTopics.PREDICTIONS, PipelineTopics.SPARSE_CODES,
+            PipelineTopics.FRAMES_DLQ, PipelineTopics.FRAMES, PipelineTopics.FLEET_STATUS, PipelineTopics.DRIFT);
 
-    @Parameters(index = "0", paramLabel = "TOPIC", description = "predictions, frames-dlq or frames.")
+    @Parameters(index = "0", paramLabel = "TOPIC",
+            description = "predictions, sparse-codes, frames-dlq, frames, fleet-status or drift.")
     String topic;
 
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
@@ -54,8 +63,8 @@ final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of(PipelineTopics.PREDICTIONS, PipelineTopics.FRAMES_DLQ, PipelineTopics.FRAMES).contains(topic)) {
-            throw new IllegalArgumentException("tail decodes predictions, frames-dlq or frames, not '" + topic + "'");
+        if (!TOPICS.contains(topic)) {
+            throw new IllegalArgumentException("tail decodes " + String.join(", ", TOPICS) + ", not '" + topic + "'");
         }
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -90,6 +99,37 @@ final class TailCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Camera, frame, layer, rows, nonzeros kept, density and the largest entries of the first row. */
+    static String codes(SparseCodes c) {
+        int kept = c.getIndicesCount();
+        float[] values = new float[kept];
+        if (!c.getValuesFp16().isEmpty()) {
+            ByteBuffer half = c.getValuesFp16().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < kept; i++) {
+                values[i] = HalfFloats.halfToFloat(half.getShort());
+            }
+        } else {
+            for (int i = 0; i < kept; i++) {
+                values[i] = c.getValuesFp32(i);
+            }
+        }
+        int firstRowEnd = c.getRowOffsetsCount() > 1 ? c.getRowOffsets(1) : kept;
+        Integer[] order = new Integer[firstRowEnd];
+        for (int i = 0; i < firstRowEnd; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(Math.abs(values[b]), Math.abs(values[a])));
+        StringBuilder top = new StringBuilder();
+        for (int i = 0; i < Math.min(5, order.length); i++) {
+            top.append(i == 0 ? "" : " ").append(c.getIndices(order[i])).append(':')
+                    .append(String.format(Locale.ROOT, "%.3f", values[order[i]]));
+        }
+        return String.format(Locale.ROOT, "%s frame %d model=%s:%s layer %d %s rows=%d dim=%d nonzeros=%d"
+                        + " density=%.3f top=[%s]", c.getCameraId(), c.getSeq(), c.getModelName(),
+                c.getModelVersion(), c.getLayer(), c.getTokens().name().toLowerCase(Locale.ROOT), c.getRows(),
+                c.getDim(), kept, c.getDensity(), top);
+    }
+
     private String line(ConsumerRecord<byte[], byte[]> record) {
         try {
             if (topic.equals(PipelineTopics.FRAMES)) {
@@ -98,7 +138,14 @@ final class TailCommand implements Callable<Integer> {
                         f.getWidth(), f.getHeight(), f.getEncoding(), f.getData().size(),
                         f.hasLabel() ? " label=" + f.getLabel() : "");
             }
+            if (topic.equals(PipelineTopics.SPARSE_CODES)) {
+                return codes(SparseCodes.parseFrom(record.value()));
+            }
             JsonNode p = JSON.readTree(record.value());
+            if (topic.equals(PipelineTopics.FLEET_STATUS) || topic.equals(PipelineTopics.DRIFT)) {
+                return new String(record.key() == null ? new byte[0] : record.key(), StandardCharsets.UTF_8) + " "
+                        + p.toString();
+            }
             if (topic.equals(PipelineTopics.FRAMES_DLQ)) {
                 return String.format(Locale.ROOT, "%s %s %s", p.path("camera_id").asText(), p.path("origin").asText(),
                         p.path("reason").asText());
