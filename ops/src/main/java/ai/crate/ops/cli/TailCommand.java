@@ -3,6 +3,7 @@ package ai.crate.ops.cli;
 import ai.crate.ingest.FrameRecords;
 import ai.crate.ingest.IngestException;
 import ai.crate.ingest.broker.PipelineTopics;
+import ai.crate.ingest.feedback.Feedback;
 import ai.crate.ingest.proto.Frame;
 import ai.crate.ingest.proto.SparseCodes;
 import ai.crate.runtime.tensor.HalfFloats;
@@ -31,18 +32,20 @@ import java.util.concurrent.Callable;
  * {@code crate tail}: decodes and prints a pipeline topic's records as they arrive, one line each: predictions
  * (camera, frame, top label and probability, model version, latency), sparse codes (camera, frame, layer, nonzeros,
  * density, largest entries), dead letters (camera, origin, reason), frames (camera, frame, size, encoding, bytes,
- * label), fleet-status and drift events (key and JSON). Reads committed records only.
+ * label), fleet-status and drift events (key and JSON), feedback (camera, frame, label, source). Reads committed
+ * records only.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
         description = "Prints records of a pipeline topic as they arrive, decoded, one per line: predictions,"
-                + " sparse-codes, frames-dlq, frames, fleet-status or drift.")
+                + " sparse-codes, frames-dlq, frames, fleet-status, drift or feedback.")
 final class TailCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> TOPICS = List.of(PipelineTopics.PREDICTIONS, PipelineTopics.SPARSE_CODES,
-            PipelineTopics.FRAMES_DLQ, PipelineTopics.FRAMES, PipelineTopics.FLEET_STATUS, PipelineTopics.DRIFT);
+            PipelineTopics.FRAMES_DLQ, PipelineTopics.FRAMES, PipelineTopics.FLEET_STATUS, PipelineTopics.DRIFT,
+            PipelineTopics.FEEDBACK);
 
     @Parameters(index = "0", paramLabel = "TOPIC",
-            description = "predictions, sparse-codes, frames-dlq, frames, fleet-status or drift.")
+            description = "predictions, sparse-codes, frames-dlq, frames, fleet-status, drift or feedback.")
     String topic;
 
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
@@ -137,6 +140,11 @@ final class TailCommand implements Callable<Integer> {
                 return String.format(Locale.ROOT, "%s frame %d %dx%d %s %d bytes%s", f.getCameraId(), f.getSeq(),
                         f.getWidth(), f.getHeight(), f.getEncoding(), f.getData().size(),
                         f.hasLabel() ? " label=" + f.getLabel() : "");
+            }
+            if (topic.equals(PipelineTopics.FEEDBACK)) {
+                Feedback f = Feedback.parse(record.value());
+                return String.format(Locale.ROOT, "%s frame %d label=%s source=%s", f.cameraId(), f.seq(), f.label(),
+                        f.source());
             }
             if (topic.equals(PipelineTopics.SPARSE_CODES)) {
                 return codes(SparseCodes.parseFrom(record.value()));
