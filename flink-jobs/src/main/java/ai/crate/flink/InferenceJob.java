@@ -22,9 +22,10 @@ import java.util.function.UnaryOperator;
  * The main streaming job: {@code frames} → never-throwing deserialiser → keyed by camera (so each camera's order is
  * kept) → {@link InferenceOperator} (patchify, micro-batch, CRATE) → {@code predictions} and {@code sparse-codes};
  * unusable records → {@code frames-dlq} with the reason. Versions announced on {@code model-updates} are broadcast to
- * every inference subtask and hot-swapped; model events go to {@code fleet-status}, drift events to {@code drift}. Checkpointing is on; the sinks
- * are transactional ({@code EXACTLY_ONCE}, read them with {@code isolation.level=read_committed}) unless
- * {@code --delivery at-least-once}. Event time is the frames' capture time.
+ * every inference subtask and hot-swapped; model events go to {@code fleet-status}, drift events to {@code drift}.
+ * Checkpointing is on; the sinks are transactional ({@code EXACTLY_ONCE}, read them with
+ * {@code isolation.level=read_committed}) unless {@code --delivery at-least-once}. Event time is the frames' capture
+ * time.
  *
  * <p>Exactly-once is refused on a Kafka cluster whose transaction protocol is version 2
  * ({@link TransactionVersionCheck}). The transaction timeout (default 60 s) must exceed the checkpoint interval plus

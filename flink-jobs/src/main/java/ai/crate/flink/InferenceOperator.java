@@ -22,6 +22,7 @@ import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -106,11 +107,12 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         restoredPending = new ArrayList<>();
         if (context.isRestored()) {
             String active = modelState.get("active");
-            restoredActive = active == null ? null : ModelAnnouncement.parse(active.getBytes());
+            restoredActive = active == null ? null
+                    : ModelAnnouncement.parse(active.getBytes(StandardCharsets.UTF_8));
             String queued = modelState.get("pending");
             if (queued != null) {
                 for (String json : JSON.readValue(queued, new TypeReference<List<String>>() { })) {
-                    restoredPending.add(ModelAnnouncement.parse(json.getBytes()));
+                    restoredPending.add(ModelAnnouncement.parse(json.getBytes(StandardCharsets.UTF_8)));
                 }
             }
         }
@@ -188,11 +190,11 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         codes = options.codes().enabled() ? new SparseCodeEncoder(options.codes()) : null;
         observer = new BatchObserver(options.maxBatch(), config.depth(), codesLayer);
         drift.useModel(model);
-        String key = model.name() + "\u0000" + model.version();
-        if (versionGauges.add(key)) {
-            getMetricGroup().addGroup("model", model.name()).addGroup("version", model.version())
-                    .gauge("active", () -> serving != null && serving.name().equals(model.name())
-                            && serving.version().equals(model.version()) ? 1 : 0);
+        String name = model.name();
+        String version = model.version();
+        if (versionGauges.add(name + "\u0000" + version)) {
+            getMetricGroup().addGroup("model", name).addGroup("version", version).gauge("active",
+                    () -> serving != null && serving.name().equals(name) && serving.version().equals(version) ? 1 : 0);
         }
     }
 

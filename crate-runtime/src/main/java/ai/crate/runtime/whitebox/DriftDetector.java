@@ -8,11 +8,11 @@ import java.util.Optional;
  *
  * <p>The test: {@code D}, the Mahalanobis distance of the window's mean figures from the reference mean under the
  * reference's per-image covariance (ridge 1% of the diagonal). Drift starts when {@code D²} exceeds the
- * {@code 1 − alpha} quantile of χ² with {@code 2·depth} degrees of freedom (Wilson–Hilferty), i.e. when the window's
- * mean would be a 1-in-{@code 1/alpha} outlier even as a single reference image, and ends when {@code D} falls below
- * half that distance. The quantile is taken for one image, not for a mean of {@code window} independent ones, on
- * purpose: a camera's consecutive frames are strongly correlated, and a quiet scene or a single class must not look
- * like drift. Not thread-safe: one per stream.
+ * {@code 1 − alpha} quantile of χ² with {@code 2·depth} degrees of freedom (Wilson–Hilferty), i.e. when the
+ * window's mean would be a 1-in-{@code 1/alpha} outlier even as a single reference image, and ends when {@code D}
+ * falls below half that distance. The quantile is taken for one image, not for a mean of {@code window} independent
+ * ones, on purpose: a camera's consecutive frames are strongly correlated, and a quiet scene or a single class must
+ * not look like drift. Not thread-safe: one per stream.
  */
 public final class DriftDetector {
     /** Default frames in the window. */

@@ -156,7 +156,8 @@ final class RegistryCommand implements Runnable {
         @Option(names = "--dir", required = true, paramLabel = "REGISTRY")
         Path dir;
 
-        @Option(names = "--port", defaultValue = "8710", description = "0 picks a free port (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--port", defaultValue = "8710",
+                description = "0 picks a free port (default: ${DEFAULT-VALUE}).")
         int port;
 
         @Option(names = "--host", defaultValue = "0.0.0.0", description = "Bind address (default: ${DEFAULT-VALUE}).")
