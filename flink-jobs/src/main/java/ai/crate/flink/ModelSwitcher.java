@@ -96,8 +96,11 @@ public final class ModelSwitcher implements AutoCloseable {
             if (load.future().isDone() && !load.future().isCancelled()) {
                 try {
                     load.future().get().close();
-                } catch (ExecutionException | InterruptedException e) {
-                    // refused or interrupted: nothing to close
+                } catch (ExecutionException e) {
+                    continue;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
                 }
             }
         }

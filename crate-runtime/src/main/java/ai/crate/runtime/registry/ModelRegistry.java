@@ -173,8 +173,8 @@ public final class ModelRegistry {
     }
 
     public VersionRecord get(String name, String version) throws IOException, RegistryException {
-        return find(name, version).orElseThrow(() -> new RegistryException("no version " + version + " of model "
-                + name + " in " + root));
+        return find(name, version).orElseThrow(() -> RegistryException.notFound("no version " + version
+                + " of model " + name + " in " + root));
     }
 
     public Optional<VersionRecord> production(String name) throws IOException, RegistryException {

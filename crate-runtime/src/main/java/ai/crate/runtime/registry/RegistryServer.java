@@ -96,7 +96,7 @@ public final class RegistryServer implements AutoCloseable {
                     error(exchange, 404, "no such resource: " + exchange.getRequestURI().getPath());
                 }
             } catch (RegistryException e) {
-                error(exchange, e.getMessage().startsWith("no version") ? 404 : 400, e.getMessage());
+                error(exchange, e.isNotFound() ? 404 : 400, e.getMessage());
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("registry request {} failed: {}", exchange.getRequestURI(), e.toString());

@@ -1,5 +1,8 @@
 package ai.crate.runtime.signing;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -24,6 +27,7 @@ import java.util.HexFormat;
  * 16 hex digits of the sha256 of its public key's encoding.
  */
 public final class SigningKeys {
+    private static final Logger LOG = LoggerFactory.getLogger(SigningKeys.class);
     static final String ALGORITHM = "Ed25519";
     private static final String PRIVATE = "PRIVATE KEY";
     private static final String PUBLIC = "PUBLIC KEY";
@@ -58,7 +62,8 @@ public final class SigningKeys {
         try {
             Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the directory's own protection applies
+            LOG.warn("{}: not a POSIX file system, so the private key's permissions could not be limited to its"
+                    + " owner; protect the directory instead", key);
         }
         Files.writeString(pub, pem(PUBLIC, pair.getPublic().getEncoded()));
         return pub;

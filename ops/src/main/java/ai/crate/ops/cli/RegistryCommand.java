@@ -5,6 +5,7 @@ import ai.crate.runtime.registry.RegistryServer;
 import ai.crate.runtime.registry.VersionRecord;
 import ai.crate.runtime.signing.TrustedKeys;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -85,21 +86,15 @@ final class RegistryCommand implements Runnable {
     @Command(name = "promote", mixinStandardHelpOptions = true,
             description = "Make a version the production one; the previous production version is retired.")
     static final class Promote implements Callable<Integer> {
-        @Option(names = "--dir", required = true, paramLabel = "REGISTRY")
-        Path dir;
-
-        @Option(names = "--model", required = true, paramLabel = "NAME")
-        String model;
-
-        @Option(names = "--version", required = true, paramLabel = "V")
-        String version;
+        @Mixin
+        VersionOptions at;
 
         @Option(names = "--reason", defaultValue = "promoted by hand", description = "Kept in the history.")
         String reason;
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(line(ModelRegistry.open(dir).promote(model, version, reason)));
+            System.out.println(line(ModelRegistry.open(at.dir).promote(at.model, at.version, reason)));
             return 0;
         }
     }
@@ -107,21 +102,15 @@ final class RegistryCommand implements Runnable {
     /** Any state → retired. */
     @Command(name = "retire", mixinStandardHelpOptions = true, description = "Withdraw a version.")
     static final class Retire implements Callable<Integer> {
-        @Option(names = "--dir", required = true, paramLabel = "REGISTRY")
-        Path dir;
-
-        @Option(names = "--model", required = true, paramLabel = "NAME")
-        String model;
-
-        @Option(names = "--version", required = true, paramLabel = "V")
-        String version;
+        @Mixin
+        VersionOptions at;
 
         @Option(names = "--reason", defaultValue = "retired by hand", description = "Kept in the history.")
         String reason;
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(line(ModelRegistry.open(dir).retire(model, version, reason)));
+            System.out.println(line(ModelRegistry.open(at.dir).retire(at.model, at.version, reason)));
             return 0;
         }
     }
@@ -129,21 +118,15 @@ final class RegistryCommand implements Runnable {
     /** Writes a version out as a bundle directory. */
     @Command(name = "fetch", mixinStandardHelpOptions = true, description = "Write a version as a bundle directory.")
     static final class Fetch implements Callable<Integer> {
-        @Option(names = "--dir", required = true, paramLabel = "REGISTRY")
-        Path dir;
-
-        @Option(names = "--model", required = true, paramLabel = "NAME")
-        String model;
-
-        @Option(names = "--version", required = true, paramLabel = "V")
-        String version;
+        @Mixin
+        VersionOptions at;
 
         @Option(names = "--output", required = true, paramLabel = "DIR", description = "Must not exist.")
         Path output;
 
         @Override
         public Integer call() throws Exception {
-            ModelRegistry.open(dir).fetch(model, version, output);
+            ModelRegistry.open(at.dir).fetch(at.model, at.version, output);
             System.out.println("wrote " + output);
             return 0;
         }
@@ -175,6 +158,18 @@ final class RegistryCommand implements Runnable {
             }
             return 0;
         }
+    }
+
+    /** The registry and the version a command acts on. */
+    static final class VersionOptions {
+        @Option(names = "--dir", required = true, paramLabel = "REGISTRY")
+        Path dir;
+
+        @Option(names = "--model", required = true, paramLabel = "NAME")
+        String model;
+
+        @Option(names = "--version", required = true, paramLabel = "V")
+        String version;
     }
 
     static String line(VersionRecord record) {
