@@ -1,10 +1,8 @@
 package ai.crate.flink;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -14,7 +12,6 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 
@@ -126,32 +123,7 @@ public final class InferenceJob {
     }
 
     private static KafkaSink<KeyedRecord> sink(InferenceOptions options, String topic, String name) {
-        return KafkaSink.<KeyedRecord>builder()
-                .setBootstrapServers(options.bootstrap())
-                .setDeliveryGuarantee(options.delivery())
-                .setTransactionalIdPrefix("crate-" + options.groupId() + "-" + name)
-                .setProperty("transaction.timeout.ms", Long.toString(options.transactionTimeoutMillis()))
-                .setRecordSerializer(KafkaRecordSerializationSchema.<KeyedRecord>builder()
-                        .setTopic(topic)
-                        .setKeySerializationSchema(new KeyBytes())
-                        .setValueSerializationSchema(new ValueBytes())
-                        .build())
-                .build();
-    }
-
-    /** The camera id as the record key. */
-    static final class KeyBytes implements SerializationSchema<KeyedRecord> {
-        @Override
-        public byte[] serialize(KeyedRecord record) {
-            return record.key.getBytes(StandardCharsets.UTF_8);
-        }
-    }
-
-    /** The value's bytes as they are. */
-    static final class ValueBytes implements SerializationSchema<KeyedRecord> {
-        @Override
-        public byte[] serialize(KeyedRecord record) {
-            return record.value;
-        }
+        return KafkaSinks.to(options.bootstrap(), topic, options.delivery(), "crate-" + options.groupId() + "-" + name,
+                options.transactionTimeoutMillis());
     }
 }

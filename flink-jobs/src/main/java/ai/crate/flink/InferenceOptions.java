@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * The options of {@link InferenceJob}, from {@code --name value} arguments: where Kafka is, the model bundle, topics,
- * micro-batching, top-k, delivery guarantee, checkpoint interval, sparse codes, model updates, white-box telemetry,
- * and whether the sources stop at the current end of their topics (tests and the demo). Unknown or malformed options
+ * micro-batching, top-k, delivery guarantee, checkpoint interval, sparse codes, model updates and the keys they must
+ * be signed by, white-box telemetry, and whether the sources stop at the current end of their topics (tests and the demo). Unknown or malformed options
  * are refused with their name.
  */
 public record InferenceOptions(String bootstrap, String modelUri, String framesTopic, String predictionsTopic,
@@ -18,7 +18,8 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
                                int engineThreads, DeliveryGuarantee delivery, long checkpointMillis, int parallelism,
                                boolean bounded, CodesOptions codes, long transactionTimeoutMillis,
                                String updatesTopic, String fleetTopic, int telemetryEvery,
-                               boolean allowTransactionV2, String driftTopic, int driftWindow, double driftAlpha)
+                               boolean allowTransactionV2, String driftTopic, int driftWindow, double driftAlpha,
+                               String trustedKeys)
         implements Serializable {
 
     public InferenceOptions {
@@ -74,12 +75,12 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
                 values.getOrDefault("updates-topic", "model-updates"),
                 values.getOrDefault("fleet-topic", "fleet-status"), intOf(values, "telemetry-every", 50),
                 values.containsKey("allow-transaction-v2"), values.getOrDefault("drift-topic", "drift"),
-                intOf(values, "drift-window", 20), doubleOf(values, "drift-alpha", 0.01));
+                intOf(values, "drift-window", 20), doubleOf(values, "drift-alpha", 0.01), values.get("trusted-keys"));
         for (String key : new String[] {"frames-topic", "predictions-topic", "dlq-topic", "group-id", "max-batch",
                 "max-wait-ms", "top-k", "engine-threads", "delivery", "checkpoint-ms", "parallelism", "bounded",
                 "no-codes", "codes-layer", "codes-tokens", "codes-top-k", "codes-min", "codes-precision",
                 "codes-topic", "transaction-timeout-ms", "updates-topic", "fleet-topic", "telemetry-every",
-                "allow-transaction-v2", "drift-topic", "drift-window", "drift-alpha"}) {
+                "allow-transaction-v2", "drift-topic", "drift-window", "drift-alpha", "trusted-keys"}) {
             values.remove(key);
         }
         if (!values.isEmpty()) {

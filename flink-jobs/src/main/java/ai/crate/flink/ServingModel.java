@@ -10,12 +10,17 @@ import ai.crate.runtime.engine.EngineOptions;
 import ai.crate.runtime.engine.Engines;
 import ai.crate.runtime.load.LoadedModel;
 import ai.crate.runtime.load.ModelLoader;
+import ai.crate.runtime.signing.BundleSignature;
+import ai.crate.runtime.signing.SignatureException;
+import ai.crate.runtime.signing.TrustedKeys;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -45,8 +50,9 @@ public final class ServingModel implements AutoCloseable {
     }
 
     /**
-     * Verifies and loads an announced version: the bundle's {@code manifest.json} must have the announced sha256 and
-     * name the announced model and version; opening the bundle then checks every other file against the manifest.
+     * Verifies and loads an announced version: the bundle's {@code manifest.json} must have the announced sha256, be
+     * signed by one of the {@code --trusted-keys} and name the announced model and version, and every other file must
+     * match its sha256 in the manifest.
      *
      * @throws ModelRefusedException with the reason, when any of that fails
      */
@@ -72,6 +78,7 @@ public final class ServingModel implements AutoCloseable {
             throw new ModelRefusedException(manifest + " has sha256 " + actual + ", the announcement says "
                     + announcement.sha256);
         }
+        verifySignature(bundle, options);
         ServingModel serving;
         try {
             serving = open(bundle, options, announcement);
@@ -99,6 +106,23 @@ public final class ServingModel implements AutoCloseable {
         } catch (RuntimeException e) {
             engine.close();
             throw e;
+        }
+    }
+
+    /** Refuses a bundle not signed by a trusted key, or one whose files do not match its signed manifest. */
+    private static void verifySignature(Path bundle, InferenceOptions options) throws ModelRefusedException {
+        if (options.trustedKeys() == null) {
+            throw new ModelRefusedException(bundle + ": announced versions must be signed, and this job trusts no key;"
+                    + " start it with --trusted-keys (a .pub file or a directory of them, comma-separated)");
+        }
+        try {
+            List<Path> locations = Arrays.stream(options.trustedKeys().split(",")).map(String::trim)
+                    .filter(s -> !s.isEmpty()).map(Path::of).toList();
+            BundleSignature.verify(bundle, TrustedKeys.load(locations));
+        } catch (SignatureException e) {
+            throw new ModelRefusedException(e.getMessage());
+        } catch (IOException e) {
+            throw new ModelRefusedException("cannot verify " + bundle + ": " + e);
         }
     }
 

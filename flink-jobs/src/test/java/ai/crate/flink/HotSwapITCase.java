@@ -39,8 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Hot model swap on a running {@link InferenceJob} (MiniCluster, embedded broker, Flink's Prometheus reporter): a
- * malformed announcement and one whose sha256 does not match are refused on {@code fleet-status} while version 1
- * keeps serving; a valid announcement of version 2 mid-stream switches each camera once, with no frame lost or
+ * malformed announcement, one whose sha256 does not match and an unsigned version are refused on {@code fleet-status} while version 1
+ * keeps serving; a valid announcement of version 2, signed by a trusted key, mid-stream switches each camera once, with no frame lost or
  * repeated, and a task failure after the swap restarts on version 2 (from checkpointed state); the white-box
  * telemetry, model-version and throughput metrics are scraped from the reporter.
  */
@@ -65,7 +65,9 @@ class HotSwapITCase {
         broker.createTopics(List.of(new NewTopic("frames", 2, (short) 1), new NewTopic("predictions", 2, (short) 1),
                 new NewTopic("frames-dlq", 1, (short) 1), new NewTopic("model-updates", 1, (short) 1),
                 new NewTopic("fleet-status", 1, (short) 1), new NewTopic("drift", 1, (short) 1)));
-        Path version2 = copyAsVersion(MODEL, temp.resolve("crate-shapes-v2"), "2");
+        Path key = SignedBundles.newKey(temp.resolve("keys"), "release");
+        Path version2 = SignedBundles.copyAsSignedVersion(MODEL, temp.resolve("crate-shapes-v2"), "2", key);
+        Path unsigned3 = SignedBundles.copyAsVersion(MODEL, temp.resolve("crate-shapes-v3"), "3");
         String sha2 = Sha256.of(version2.resolve("manifest.json"));
         int port = freePort();
 
@@ -76,7 +78,8 @@ class HotSwapITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         InferenceOptions options = InferenceOptions.parse("--bootstrap", broker.bootstrap(), "--model-uri",
                 MODEL.toString(), "--group-id", "it-swap", "--max-batch", "4", "--max-wait-ms", "20",
-                "--engine-threads", "1", "--checkpoint-ms", "300", "--no-codes", "--telemetry-every", "2");
+                "--engine-threads", "1", "--checkpoint-ms", "300", "--no-codes", "--telemetry-every", "2",
+                "--trusted-keys", temp.resolve("keys").toString());
         FailWhenArmed.reset();
         InferenceJob.build(env, options, stream -> stream.map(new FailWhenArmed()).name("fail-when-armed"));
         JobClient job = env.executeAsync("it-swap");
@@ -87,8 +90,10 @@ class HotSwapITCase {
             topics.awaitCommitted("predictions", 8, Duration.ofSeconds(60));
             topics.produce("model-updates", "crate-shapes", "{not json");
             topics.produce("model-updates", "crate-shapes", announcement("2", version2, "0".repeat(64)));
+            topics.produce("model-updates", "crate-shapes", announcement("3", unsigned3,
+                    Sha256.of(unsigned3.resolve("manifest.json"))));
             topics.produce("model-updates", "crate-shapes", announcement("2", version2, sha2));
-            List<JsonNode> fleet = topics.awaitCommitted("fleet-status", 3, Duration.ofSeconds(60));
+            List<JsonNode> fleet = topics.awaitCommitted("fleet-status", 4, Duration.ofSeconds(60));
 
             List<Frame> sent = new ArrayList<>(firstPart.get());
             FailWhenArmed.ARMED.set(true);
@@ -116,14 +121,15 @@ class HotSwapITCase {
             }
 
             assertThat(fleet).extracting(e -> e.get("event").asText())
-                    .containsExactly("model-refused", "model-refused", "model-activated");
+                    .containsExactly("model-refused", "model-refused", "model-refused", "model-activated");
             assertThat(fleet.get(0).get("reason").asText()).contains("must be JSON");
             assertThat(fleet.get(1).get("reason").asText()).contains("sha256");
             assertThat(fleet.get(1).get("serving").get("version").asText()).isEqualTo("1");
-            assertThat(fleet.get(2).get("model").get("version").asText()).isEqualTo("2");
-            assertThat(fleet.get(2).get("previous").get("version").asText()).isEqualTo("1");
+            assertThat(fleet.get(2).get("reason").asText()).contains("not signed");
+            assertThat(fleet.get(3).get("model").get("version").asText()).isEqualTo("2");
+            assertThat(fleet.get(3).get("previous").get("version").asText()).isEqualTo("1");
             assertThat(topics.awaitCommitted("fleet-status", 0, Duration.ZERO))
-                    .as("the restart resumed on version 2 from state, without reloading or re-announcing").hasSize(3);
+                    .as("the restart resumed on version 2 from state, without reloading or re-announcing").hasSize(4);
 
             assertThat(metrics).contains("predictions").contains("modelRefusals").contains("batchSize")
                     .contains("latencyMillis");
@@ -162,20 +168,6 @@ class HotSwapITCase {
     }
 
     /** The bundle under another version number: only the manifest changes, so its file hashes still hold. */
-    static Path copyAsVersion(Path bundle, Path target, String version) throws IOException {
-        Files.createDirectories(target);
-        try (var files = Files.list(bundle)) {
-            for (Path file : files.toList()) {
-                Files.copy(file, target.resolve(file.getFileName()));
-            }
-        }
-        ObjectNode manifest = (ObjectNode) KafkaTestTopics.JSON.readTree(target.resolve("manifest.json").toFile());
-        manifest.put("parent_version", manifest.get("version").asText());
-        manifest.put("version", version);
-        KafkaTestTopics.JSON.writerWithDefaultPrettyPrinter().writeValue(target.resolve("manifest.json").toFile(),
-                manifest);
-        return target;
-    }
 
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {

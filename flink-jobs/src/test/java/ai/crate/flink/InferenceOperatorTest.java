@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link InferenceOperator} in Flink's operator test harness: a swapped-in version is in checkpointed state, a
  * restored subtask serves it without being told again, and a restored subtask whose checkpointed bundle has gone
  * falls back to {@code --model-uri} and says so on {@code fleet-status}; a camera whose frames shift domain raises a
- * drift event, cameras that do not raise none.
+ * drift event, cameras that do not raise none; versions not signed by a trusted key, or altered after signing, are
+ * refused with the reason.
  */
 class InferenceOperatorTest {
     private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
@@ -36,10 +37,13 @@ class InferenceOperatorTest {
     @Test
     void theSwappedVersionSurvivesARestoreAndAVanishedBundleFallsBackWithAnEvent(@TempDir Path temp)
             throws Exception {
-        Path version2 = HotSwapITCase.copyAsVersion(MODEL, temp.resolve("crate-shapes-2"), "2");
+        Path version2 = SignedBundles.copyAsSignedVersion(MODEL, temp.resolve("crate-shapes-2"), "2",
+                SignedBundles.newKey(temp.resolve("keys"), "release"));
+        InferenceOptions trusting = trusting(temp.resolve("keys"));
         OperatorSubtaskState state;
         try (TestFrames frames = new TestFrames(8);
-             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness = harness()) {
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
+                     harness(trusting)) {
             harness.open();
             harness.processElement2(new StreamRecord<>(new ModelAnnouncement("crate-shapes", "2",
                     version2.toUri().toString(), Sha256.of(version2.resolve("manifest.json")))));
@@ -50,7 +54,8 @@ class InferenceOperatorTest {
         }
 
         try (TestFrames frames = new TestFrames(8);
-             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness = harness()) {
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
+                     harness(trusting)) {
             harness.initializeState(state);
             harness.open();
             assertThat(versionsOf(predict(harness, frames, 2, 3))).containsExactly("2", "2");
@@ -62,7 +67,8 @@ class InferenceOperatorTest {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
         try (TestFrames frames = new TestFrames(8);
-             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness = harness()) {
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
+                     harness(trusting)) {
             harness.initializeState(state);
             harness.open();
             assertThat(versionsOf(predict(harness, frames, 4, 5))).containsExactly("1", "1");
@@ -72,6 +78,55 @@ class InferenceOperatorTest {
                     .endsWith("serving --model-uri instead");
             assertThat(refused.get("serving").get("version").asText()).isEqualTo("1");
         }
+    }
+
+    @Test
+    void versionsNotSignedByATrustedKeyOrWithAlteredFilesAreRefusedAndVersionOneKeepsServing(@TempDir Path temp)
+            throws Exception {
+        Path trustedKey = SignedBundles.newKey(temp.resolve("trusted"), "release");
+        Path strangerKey = SignedBundles.newKey(temp.resolve("stranger"), "stranger");
+        Path byStranger = SignedBundles.copyAsSignedVersion(MODEL, temp.resolve("v2"), "2", strangerKey);
+        Path alteredWeights = SignedBundles.copyAsSignedVersion(MODEL, temp.resolve("v3"), "3", trustedKey);
+        byte[] weights = Files.readAllBytes(alteredWeights.resolve("weights.safetensors"));
+        weights[weights.length - 1] ^= 1;
+        Files.write(alteredWeights.resolve("weights.safetensors"), weights);
+        Path alteredSignature = SignedBundles.copyAsSignedVersion(MODEL, temp.resolve("v4"), "4", trustedKey);
+        String sig = Files.readString(alteredSignature.resolve("manifest.sig"));
+        int at = sig.indexOf("\"signature\"") + 20;
+        Files.writeString(alteredSignature.resolve("manifest.sig"), sig.substring(0, at)
+                + (sig.charAt(at) == 'A' ? 'B' : 'A') + sig.substring(at + 1));
+        Path unsigned = SignedBundles.copyAsVersion(MODEL, temp.resolve("v5"), "5");
+
+        try (TestFrames frames = new TestFrames(4);
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
+                     harness(trusting(temp.resolve("trusted")))) {
+            harness.open();
+            for (Path bundle : List.of(byStranger, alteredWeights, alteredSignature, unsigned)) {
+                String version = bundle.getFileName().toString().substring(1);
+                harness.processElement2(new StreamRecord<>(new ModelAnnouncement("crate-shapes", version,
+                        bundle.toUri().toString(), Sha256.of(bundle.resolve("manifest.json")))));
+            }
+            List<JsonNode> events = awaitEvents(harness, 4);
+            assertThat(events).extracting(e -> e.get("event").asText()).containsOnly("model-refused").hasSize(4);
+            assertThat(events.get(0).get("reason").asText()).contains("which is not trusted here");
+            assertThat(events.get(1).get("reason").asText()).contains("weights.safetensors");
+            assertThat(events.get(2).get("reason").asText()).contains("the signature does not match");
+            assertThat(events.get(3).get("reason").asText()).contains("not signed");
+            assertThat(versionsOf(predict(harness, frames, 0, 1))).containsExactly("1", "1");
+        }
+
+        try (TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness = harness()) {
+            harness.open();
+            harness.processElement2(new StreamRecord<>(new ModelAnnouncement("crate-shapes", "2",
+                    byStranger.toUri().toString(), Sha256.of(byStranger.resolve("manifest.json")))));
+            assertThat(awaitEvents(harness, 1).get(0).get("reason").asText())
+                    .as("a job without --trusted-keys accepts no update").contains("--trusted-keys");
+        }
+    }
+
+    private static InferenceOptions trusting(Path keys) {
+        return InferenceOptions.parse("--bootstrap", "localhost:9092", "--model-uri", MODEL.toString(),
+                "--engine-threads", "1", "--max-batch", "4", "--no-codes", "--trusted-keys", keys.toString());
     }
 
     @Test

@@ -2,8 +2,10 @@ package ai.crate.flink;
 
 import ai.crate.ingest.FrameRecords;
 import ai.crate.ingest.broker.EmbeddedKafkaBroker;
+import ai.crate.ingest.feedback.Feedback;
 import ai.crate.ingest.proto.Encoding;
 import ai.crate.ingest.proto.Frame;
+import ai.crate.patchify.shapes.ShapesDomain;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
@@ -42,9 +44,16 @@ final class KafkaTestTopics {
      * seq {@code i/2}, a JPEG; {@code pause} between frames paces the stream.
      */
     List<Frame> produceFrames(String topic, int first, int count, Duration pause) throws Exception {
+        return produceFrames(topic, first, count, pause, ShapesDomain.STANDARD);
+    }
+
+    /** As {@link #produceFrames(String, int, int, Duration)}, the shapes as {@code domain} shows them. */
+    List<Frame> produceFrames(String topic, int first, int count, Duration pause, ShapesDomain domain)
+            throws Exception {
         List<Frame> sent = new ArrayList<>();
         List<Future<?>> acks = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = producer(); TestFrames frames = new TestFrames(first + count)) {
+        try (KafkaProducer<byte[], byte[]> producer = producer();
+             TestFrames frames = new TestFrames(first + count, domain)) {
             for (int i = first; i < first + count; i++) {
                 Frame frame = frames.frame(i);
                 acks.add(producer.send(new ProducerRecord<>(topic, FrameRecords.key(frame.getCameraId()),
@@ -73,6 +82,18 @@ final class KafkaTestTopics {
             acks.add(producer.send(new ProducerRecord<>(topic, FrameRecords.key("cam-bad"), Frame.newBuilder()
                     .setSchemaVersion(1).setCameraId("cam-bad").setSeq(2).setWidth(64).setHeight(64)
                     .setEncoding(Encoding.BGR24).setData(ByteString.copyFrom(new byte[100])).build().toByteArray())));
+        }
+        awaitAll(acks);
+    }
+
+    /** Feedback records, each acknowledged; key = camera id. */
+    void produceFeedback(String topic, List<Feedback> labels) throws Exception {
+        List<Future<?>> acks = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (Feedback label : labels) {
+                acks.add(producer.send(new ProducerRecord<>(topic, label.cameraId().getBytes(StandardCharsets.UTF_8),
+                        label.toJson())));
+            }
         }
         awaitAll(acks);
     }

@@ -1,6 +1,8 @@
 package ai.crate.flink;
 
+import ai.crate.runtime.bundle.Sha256;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,18 +13,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ModelSwitcherTest {
     private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
-    private static final InferenceOptions OPTIONS = InferenceOptions.parse("--bootstrap", "localhost:9092",
-            "--model-uri", MODEL.toString(), "--engine-threads", "1", "--max-batch", "2");
 
     @Test
-    void outcomesComeBackInRequestOrderWithRefusalReasons() throws Exception {
-        try (ModelSwitcher switcher = new ModelSwitcher(a -> ServingModel.announced(a, OPTIONS), "test-loader")) {
-            switcher.request(new ModelAnnouncement("crate-shapes", "1", MODEL.toString(), "0".repeat(64)));
+    void outcomesComeBackInRequestOrderWithRefusalReasons(@TempDir Path temp) throws Exception {
+        Path signed = SignedBundles.copyAsSignedVersion(MODEL, temp.resolve("signed"), "1",
+                SignedBundles.newKey(temp.resolve("keys"), "release"));
+        InferenceOptions options = InferenceOptions.parse("--bootstrap", "localhost:9092", "--model-uri",
+                MODEL.toString(), "--engine-threads", "1", "--max-batch", "2", "--trusted-keys",
+                temp.resolve("keys").toString());
+        String sha256 = Sha256.of(signed.resolve("manifest.json"));
+        try (ModelSwitcher switcher = new ModelSwitcher(a -> ServingModel.announced(a, options), "test-loader")) {
+            switcher.request(new ModelAnnouncement("crate-shapes", "1", signed.toString(), "0".repeat(64)));
             switcher.request(new ModelAnnouncement("crate-shapes", "1", "https://registry/x", "0".repeat(64)));
-            switcher.request(new ModelAnnouncement("crate-shapes", "9", MODEL.toUri().toString(),
-                    ai.crate.runtime.bundle.Sha256.of(MODEL.resolve("manifest.json"))));
-            switcher.request(new ModelAnnouncement("crate-shapes", "1", MODEL.toUri().toString(),
-                    ai.crate.runtime.bundle.Sha256.of(MODEL.resolve("manifest.json"))));
+            switcher.request(new ModelAnnouncement("crate-shapes", "9", signed.toUri().toString(), sha256));
+            switcher.request(new ModelAnnouncement("crate-shapes", "1", signed.toUri().toString(), sha256));
             assertThat(switcher.pending()).hasSize(4);
 
             assertThat(next(switcher).reason()).contains("has sha256").contains("the announcement says 0000");

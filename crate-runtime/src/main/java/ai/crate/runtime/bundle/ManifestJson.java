@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import ai.crate.runtime.whitebox.LayerStats;
-import ai.crate.runtime.whitebox.WhiteBoxReference;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -77,6 +75,9 @@ final class ManifestJson {
                 }
             }
         }
+        if (!manifest.training().isEmpty()) {
+            root.set("training", MAPPER.valueToTree(manifest.training()));
+        }
         try {
             return MAPPER.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
@@ -119,12 +120,30 @@ final class ManifestJson {
                     root.hasNonNull("parent_version") ? root.get("parent_version").asText() : null,
                     CrateConfigJson.fromJson(required(file, root, "config")), required(file, root, "labels").asText(),
                     preprocessing, sha, Instant.parse(required(file, root, "created").asText()),
-                    reference(file, root.get("whitebox_reference")));
+                    reference(file, root.get("whitebox_reference")), training(file, root.get("training")));
         } catch (ConfigException e) {
             throw new BundleException(file + ": config: " + e.getMessage());
         } catch (DateTimeParseException e) {
             throw new BundleException(file + ": 'created' is not an ISO-8601 instant");
         }
+    }
+
+    private static Map<String, Object> training(Path file, JsonNode node) throws BundleException {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw new BundleException(file + ": 'training' must be an object");
+        }
+        Map<String, Object> training = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            JsonNode value = e.getValue();
+            if (!value.isNumber() && !value.isTextual()) {
+                throw new BundleException(file + ": training." + e.getKey() + " must be a string or a number");
+            }
+            training.put(e.getKey(), value.isNumber() ? value.numberValue() : value.asText());
+        }
+        return training;
     }
 
     private static WhiteBoxReference reference(Path file, JsonNode node) throws BundleException {

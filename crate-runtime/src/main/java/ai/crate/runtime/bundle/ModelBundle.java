@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -116,7 +117,7 @@ public final class ModelBundle {
             sha.put(BundleManifest.WEIGHTS, Sha256.of(temp.resolve(BundleManifest.WEIGHTS)));
             sha.put(BundleManifest.LABELS, Sha256.of(temp.resolve(BundleManifest.LABELS)));
             BundleManifest manifest = new BundleManifest(name, version, parentVersion, weights.config(),
-                    BundleManifest.LABELS, preprocessing, sha, Instant.now(), null);
+                    BundleManifest.LABELS, preprocessing, sha, Instant.now(), null, Map.of());
             Files.writeString(temp.resolve(BundleManifest.FILE), ManifestJson.write(manifest));
             Files.move(temp, directory, StandardCopyOption.ATOMIC_MOVE);
             return manifest;
@@ -134,11 +135,34 @@ public final class ModelBundle {
      */
     public static boolean writeReference(Path directory, WhiteBoxReference reference) throws IOException,
             BundleException {
+        return rewriteManifest(directory, manifest -> {
+            if (reference.layers().size() != manifest.config().depth()) {
+                throw new IllegalArgumentException("a white-box reference of " + reference.layers().size()
+                        + " layers for a model of " + manifest.config().depth());
+            }
+            return manifest.withReference(reference);
+        });
+    }
+
+    /**
+     * Rewrites the bundle's manifest atomically as {@code change} makes it (a reference, a training record; never the
+     * files' sha256). A signature made before no longer matches, so {@code manifest.sig} is removed.
+     *
+     * @return whether a signature was removed
+     * @throws BundleException when the manifest cannot be read or {@code change} refuses it
+     */
+    public static boolean rewriteManifest(Path directory, UnaryOperator<BundleManifest> change) throws IOException,
+            BundleException {
         Path file = directory.resolve(BundleManifest.FILE);
-        BundleManifest manifest = ManifestJson.read(file).withReference(reference);
-        if (reference.layers().size() != manifest.config().depth()) {
-            throw new BundleException(file + ": a white-box reference of " + reference.layers().size()
-                    + " layers for a model of " + manifest.config().depth());
+        BundleManifest before = ManifestJson.read(file);
+        BundleManifest manifest;
+        try {
+            manifest = change.apply(before);
+        } catch (IllegalArgumentException e) {
+            throw new BundleException(file + ": " + e.getMessage());
+        }
+        if (!manifest.sha256().equals(before.sha256())) {
+            throw new BundleException(file + ": a manifest rewrite may not change the files' sha256");
         }
         Path temp = Files.createTempFile(directory, ".manifest", ".tmp");
         try {

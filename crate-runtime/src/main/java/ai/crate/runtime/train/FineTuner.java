@@ -31,6 +31,7 @@ public final class FineTuner {
                            double margin, double tolerance) {
         public Settings {
             Freezing.parse(train);
+            Optimizer.Settings.defaults(optimizer);
             if (!(margin >= 0) || !(tolerance >= 0)) {
                 throw new IllegalArgumentException("the gate's margin and tolerance must not be negative, got "
                         + margin + " and " + tolerance);

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -43,5 +45,27 @@ class WhiteBoxReferenceBundleTest {
                 new double[2][2]);
         assertThatThrownBy(() -> ModelBundle.writeReference(bundle, wrongDepth))
                 .hasMessageContaining("a white-box reference of 1 layers for a model of 2");
+    }
+
+    @Test
+    void aTrainingRecordRoundTripsAndTheFilesHashesCannotBeRewritten(@TempDir Path temp) throws Exception {
+        CrateConfig config = CrateConfig.builder().imageSize(16, 16).patchSize(8, 8).numClasses(3).dim(16).depth(2)
+                .heads(2).dimHead(8).pool(Pool.CLS).build();
+        Path bundle = temp.resolve("b");
+        ModelBundle.write(bundle, "m", "2", "1", RandomWeights.of(config, 1), List.of("a", "b", "c"),
+                Preprocessing.imagenetDefaults(config));
+        assertThat(ModelBundle.open(bundle).manifest().training()).isEmpty();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("data", "feedback: 256 frames from 2 cameras");
+        summary.put("holdout_after", 0.8125);
+        summary.put("steps", 120);
+        ModelBundle.rewriteManifest(bundle, m -> m.withTraining(summary));
+        Map<String, Object> read = ModelBundle.open(bundle, true).manifest().training();
+        assertThat(read).containsEntry("data", "feedback: 256 frames from 2 cameras").containsEntry("steps", 120);
+        assertThat(((Number) read.get("holdout_after")).doubleValue()).isEqualTo(0.8125);
+
+        assertThatThrownBy(() -> ModelBundle.rewriteManifest(bundle, m -> new BundleManifest(m.name(), m.version(),
+                m.parentVersion(), m.config(), m.labelsFile(), m.preprocessing(), Map.of(), m.created(), null,
+                Map.of()))).hasMessageContaining("may not change the files' sha256");
     }
 }
