@@ -25,7 +25,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * <p>On a cluster: {@code flink run -c ai.crate.flink.FineTuneJob crate-flink-jobs-<version>-job.jar --bootstrap
  * kafka:9092 --model-uri /models/crate-shapes --registry /models/registry --signing-key /etc/crate/release.key
  * --regression /data/regression-x.npy,/data/regression-y.npy} (options in {@code README.md}). The registry and
- * bundle directories must be on a file system every TaskManager and inference job can read.
+ * bundle directories must be on a file system every TaskManager and inference job can read. The replay buffer and
+ * the frames waiting for labels are megabytes of state: checkpoint to a file system (the cluster's
+ * {@code execution.checkpointing.dir}, or {@code --checkpoint-dir}), not to the JobManager's memory.
  */
 public final class FineTuneJob {
     private FineTuneJob() {
@@ -44,6 +46,10 @@ public final class FineTuneJob {
         restart.setString("restart-strategy.type", "fixed-delay");
         restart.setString("restart-strategy.fixed-delay.attempts", "10");
         restart.setString("restart-strategy.fixed-delay.delay", "2 s");
+        if (options.checkpointDir() != null) {
+            restart.setString("execution.checkpointing.storage", "filesystem");
+            restart.setString("execution.checkpointing.dir", options.checkpointDir());
+        }
         env.configure(restart);
         env.enableCheckpointing(options.checkpointMillis(), CheckpointingMode.EXACTLY_ONCE);
 
@@ -69,7 +75,8 @@ public final class FineTuneJob {
         announcements.sinkTo(sink(options, options.updatesTopic())).name("model-updates").uid("updates-sink")
                 .setParallelism(1);
         announcements.getSideOutput(FineTuneOperator.EVENTS).union(labelled.getSideOutput(FeedbackJoin.UNMATCHED))
-                .sinkTo(sink(options, options.trainingTopic())).name("training").uid("training-sink");
+                .sinkTo(sink(options, options.trainingTopic())).name("training").uid("training-sink")
+                .setParallelism(1);
     }
 
     private static String frameKey(FrameEvent frame) {

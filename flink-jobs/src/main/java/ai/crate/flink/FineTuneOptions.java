@@ -19,7 +19,8 @@ public record FineTuneOptions(String bootstrap, String modelUri, String registry
                               String driftTopic, String trainingTopic, String groupId, long retentionMillis,
                               int everyLabels, double everyMinutes, int minLabels, boolean driftTrigger, int perClass,
                               double holdout, String train, String optimizer, double lr, long steps, int batch,
-                              int threads, long seed, double margin, double tolerance, long checkpointMillis)
+                              int threads, long seed, double margin, double tolerance, long checkpointMillis,
+                              String checkpointDir)
         implements Serializable {
 
     private static final List<String> FLAGS = List.of("no-drift-trigger");
@@ -79,7 +80,8 @@ public record FineTuneOptions(String bootstrap, String modelUri, String registry
                 o.number("holdout", 0.2), o.text("train", "all"), o.text("optimizer", "adamw"), o.number("lr", 3e-4),
                 o.whole("steps", 120), (int) o.whole("batch", 32),
                 (int) o.whole("threads", Runtime.getRuntime().availableProcessors()), o.whole("seed", 1),
-                o.number("margin", 0.02), o.number("tolerance", 0.05), o.whole("checkpoint-ms", 2000));
+                o.number("margin", 0.02), o.number("tolerance", 0.05), o.whole("checkpoint-ms", 2000),
+                o.text("checkpoint-dir", null));
         if (!o.unused().isEmpty()) {
             throw new IllegalArgumentException("unknown options " + o.unused());
         }

@@ -18,6 +18,7 @@ public final class PipelineTopics {
     public static final String MODEL_UPDATES = "model-updates";
     public static final String FLEET_STATUS = "fleet-status";
     public static final String DRIFT = "drift";
+    public static final String TRAINING = "training";
 
     private static final String DAY_MS = Long.toString(24L * 3600 * 1000);
     private static final String WEEK_MS = Long.toString(7L * 24 * 3600 * 1000);
@@ -37,7 +38,8 @@ public final class PipelineTopics {
                         "max.message.bytes", SIXTEEN_MIB)),
                 topic(MODEL_UPDATES, 1, replication, Map.of("cleanup.policy", "compact")),
                 topic(FLEET_STATUS, 1, replication, Map.of("cleanup.policy", "compact")),
-                topic(DRIFT, 1, replication, Map.of("retention.ms", Long.toString(30L * 24 * 3600 * 1000))));
+                topic(DRIFT, 1, replication, Map.of("retention.ms", Long.toString(30L * 24 * 3600 * 1000))),
+                topic(TRAINING, 1, replication, Map.of("retention.ms", Long.toString(90L * 24 * 3600 * 1000))));
     }
 
     private static NewTopic topic(String name, int partitions, short replication, Map<String, String> config) {

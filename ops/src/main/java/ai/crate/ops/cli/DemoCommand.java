@@ -56,15 +56,16 @@ import java.util.concurrent.Callable;
  * {@code crate demo}: the whole pipeline in one process. An embedded Kafka broker, {@link InferenceJob} on a Flink
  * MiniCluster with the bundled shapes model, and K cameras ingesting generated H.264 clips of moving shapes in real
  * time; a live view of the predictions, then a summary (frames in and out, accuracy against ground truth, throughput,
- * latency, per-layer sparsity).
+ * latency, per-layer sparsity). {@code --loop} runs {@link LoopDemo} instead.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Runs the pipeline end to end on embedded defaults: broker, Flink job, cameras, model.")
 final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = "--frames", defaultValue = "250", description = "Frames per camera (default: ${DEFAULT-VALUE}).")
-    int frames;
+    @Option(names = "--frames", paramLabel = "N", description = "Frames per camera (default: 250; with --loop 900,"
+            + " of which all but the first 100 are shifted).")
+    Integer frames;
 
     @Option(names = "--cameras", defaultValue = "3", description = "Cameras (default: ${DEFAULT-VALUE}).")
     int cameras;
@@ -78,16 +79,34 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--fast", description = "Ingest as fast as possible instead of at the clips' 25 frames/s.")
     boolean fast;
 
+    @Option(names = "--loop", description = "Show the closed loop instead: the cameras' look shifts, accuracy"
+            + " falls, drift is raised, labels flow back, FineTuneJob trains, gates, signs and announces a new"
+            + " version, the inference job hot-swaps it, accuracy recovers. Always at the clips' real-time pace.")
+    boolean loop;
+
     @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve the job's metrics for Prometheus on"
             + " http://localhost:PORT/metrics while the demo runs.")
     Integer metricsPort;
 
     @Override
     public Integer call() throws Exception {
-        if (frames < 1 || cameras < 1 || cameras > 16) {
+        int perCamera = frames != null ? frames : loop ? 900 : 250;
+        if (perCamera < 1 || cameras < 1 || cameras > 16) {
             throw new IllegalArgumentException("--frames must be at least 1 and --cameras between 1 and 16");
         }
         Path bundle = model != null ? model : DemoFiles.bundledModel();
+        if (loop) {
+            if (json != null || metricsPort != null || fast) {
+                throw new IllegalArgumentException("--loop runs at the clips' pace and prints its own summary; it"
+                        + " does not take --json, --metrics-port or --fast");
+            }
+            if (perCamera < 400) {
+                throw new IllegalArgumentException("--frames with --loop must be at least 400 (100 standard frames,"
+                        + " then enough shifted ones to label, fine-tune and show the recovery), got " + perCamera);
+            }
+            return new LoopDemo(bundle, cameras, 100, perCamera - 100, true).run();
+        }
+        frames = perCamera;
         Path work = Files.createTempDirectory("crate-demo-");
         System.err.println("crate demo: model " + bundle + ", " + cameras + " cameras x " + frames
                 + " frames, work directory " + work);
@@ -105,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("crate demo: Flink job " + job.getJobID() + " running (MiniCluster)");
             List<CompletableFuture<IngestSummary>> ingests = new ArrayList<>();
             for (int c = 0; c < cameras; c++) {
-                ingests.add(ingest(broker.bootstrap(), clips.get(c), "camera-" + (c + 1), work));
+                ingests.add(ingest(broker.bootstrap(), clips.get(c), "camera-" + (c + 1), work, !fast));
             }
             Summary summary = watch(broker.bootstrap(), ingests, started);
             job.cancel().get();
@@ -154,11 +173,13 @@ final class DemoCommand implements Callable<Integer> {
         return clips;
     }
 
-    private CompletableFuture<IngestSummary> ingest(String bootstrap, Path clip, String camera, Path work) {
+    /** Ingests {@code clip} (with its {@code .labels.txt} ground truth) as {@code camera}, in the background. */
+    static CompletableFuture<IngestSummary> ingest(String bootstrap, Path clip, String camera, Path work,
+                                                   boolean realtime) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 IngestRequest request = new IngestRequest(SourceSettings.of(clip.toString()), bootstrap,
-                        PipelineTopics.FRAMES, new IngestSettings(camera, 0, 0, !fast, 8,
+                        PipelineTopics.FRAMES, new IngestSettings(camera, 0, 0, realtime, 8,
                         FrameLabels.read(Path.of(clip + ".labels.txt"))), FrameFormat.JPEG, 90,
                         work.resolve("state"), Map.of());
                 return new Ingestion(request).run(IngestProgress.NONE);

@@ -32,20 +32,20 @@ import java.util.concurrent.Callable;
  * {@code crate tail}: decodes and prints a pipeline topic's records as they arrive, one line each: predictions
  * (camera, frame, top label and probability, model version, latency), sparse codes (camera, frame, layer, nonzeros,
  * density, largest entries), dead letters (camera, origin, reason), frames (camera, frame, size, encoding, bytes,
- * label), fleet-status and drift events (key and JSON), feedback (camera, frame, label, source). Reads committed
- * records only.
+ * label), fleet-status, drift and training events (key and JSON), feedback (camera, frame, label, source). Reads
+ * committed records only.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
         description = "Prints records of a pipeline topic as they arrive, decoded, one per line: predictions,"
-                + " sparse-codes, frames-dlq, frames, fleet-status, drift or feedback.")
+                + " sparse-codes, frames-dlq, frames, fleet-status, drift, training or feedback.")
 final class TailCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> TOPICS = List.of(PipelineTopics.PREDICTIONS, PipelineTopics.SPARSE_CODES,
             PipelineTopics.FRAMES_DLQ, PipelineTopics.FRAMES, PipelineTopics.FLEET_STATUS, PipelineTopics.DRIFT,
-            PipelineTopics.FEEDBACK);
+            PipelineTopics.TRAINING, PipelineTopics.FEEDBACK);
 
     @Parameters(index = "0", paramLabel = "TOPIC",
-            description = "predictions, sparse-codes, frames-dlq, frames, fleet-status, drift or feedback.")
+            description = "predictions, sparse-codes, frames-dlq, frames, fleet-status, drift, training or feedback.")
     String topic;
 
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
@@ -150,7 +150,8 @@ final class TailCommand implements Callable<Integer> {
                 return codes(SparseCodes.parseFrom(record.value()));
             }
             JsonNode p = JSON.readTree(record.value());
-            if (topic.equals(PipelineTopics.FLEET_STATUS) || topic.equals(PipelineTopics.DRIFT)) {
+            if (topic.equals(PipelineTopics.FLEET_STATUS) || topic.equals(PipelineTopics.DRIFT)
+                    || topic.equals(PipelineTopics.TRAINING)) {
                 return new String(record.key() == null ? new byte[0] : record.key(), StandardCharsets.UTF_8) + " "
                         + p.toString();
             }
