@@ -33,8 +33,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * One fine-tune of {@link FineTuneJob}, run off the stream thread: the replay buffer's frames are split into training
- * and holdout, a candidate is trained from production and judged by {@link FineTuner}'s gate, written as a bundle
+ * One fine-tune of {@link FineTuneJob}, run off the stream thread: the replay buffer's frames, in camera and seq order
+ * (so the same frames train the same candidate whatever order they arrived in), are split into training and holdout, a candidate is trained from production and judged by {@link FineTuner}'s gate, written as a bundle
  * (with its training record and a white-box reference measured on its training frames), signed, and published to
  * the registry, where it is promoted to production when accepted or retired with the reason when refused.
  */
@@ -73,6 +73,10 @@ final class FineTuneCycle {
         try {
             return train(production, frames, regression, version, trigger, options);
         } catch (Exception e) {
+            if (Thread.currentThread().isInterrupted()) {
+                LOG.info("fine-tune of version {} stopped: the job is closing ({})", version, e.getMessage());
+                return new Outcome(version, false, true, "stopped: the job is closing", null, null, Map.of());
+            }
             LOG.error("fine-tune of version {} failed", version, e);
             return new Outcome(version, false, true, "fine-tune failed: " + e, null, null, Map.of());
         }
@@ -85,7 +89,9 @@ final class FineTuneCycle {
         PreprocessSpec spec = new PreprocessSpec(model.preprocessing(), ResizeMode.SHORTER_SIDE);
         List<LabelledFrame> trainFrames = new ArrayList<>();
         List<LabelledFrame> holdoutFrames = new ArrayList<>();
-        for (LabelledFrame frame : frames) {
+        List<LabelledFrame> ordered = new ArrayList<>(frames);
+        ordered.sort(Comparator.comparing((LabelledFrame f) -> f.cameraId).thenComparingLong(f -> f.seq));
+        for (LabelledFrame frame : ordered) {
             (ReplayBuffer.holdout(frame, options.holdout()) ? holdoutFrames : trainFrames).add(frame);
         }
         FeedbackFrames train = FeedbackFrames.prepare(trainFrames, model.labels(), spec, "feedback");

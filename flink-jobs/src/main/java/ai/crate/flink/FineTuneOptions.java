@@ -77,7 +77,7 @@ public record FineTuneOptions(String bootstrap, String modelUri, String registry
                 o.text("training-topic", "training"), o.text("group-id", "crate-fine-tune"),
                 o.whole("retention-ms", 600_000), (int) o.whole("every-labels", 200), o.number("every-minutes", 60),
                 (int) o.whole("min-labels", 50), !o.flag("no-drift-trigger"), (int) o.whole("per-class", 100),
-                o.number("holdout", 0.2), o.text("train", "all"), o.text("optimizer", "adamw"), o.number("lr", 3e-4),
+                o.number("holdout", 0.2), o.text("train", "last:2"), o.text("optimizer", "adamw"), o.number("lr", 3e-4),
                 o.whole("steps", 120), (int) o.whole("batch", 32),
                 (int) o.whole("threads", Runtime.getRuntime().availableProcessors()), o.whole("seed", 1),
                 o.number("margin", 0.02), o.number("tolerance", 0.05), o.whole("checkpoint-ms", 2000),

@@ -77,7 +77,7 @@ class FineTuneLoopITCase {
         FineTuneJob.build(fineTuneEnv, FineTuneOptions.parse("--bootstrap", broker.bootstrap(), "--model-uri",
                 MODEL.toString(), "--registry", registryDir.toString(), "--signing-key", key.toString(),
                 "--regression", "shapes:200:7", "--every-labels", "400", "--min-labels", "300",
-                "--every-minutes", "0", "--threads", "1", "--tolerance", "0.06", "--checkpoint-ms", "500",
+                "--every-minutes", "0", "--threads", "1", "--checkpoint-ms", "500",
                 "--checkpoint-dir", temp.resolve("checkpoints").toUri().toString()));
         JobClient inference = inferenceEnv.executeAsync("it-loop-inference");
         JobClient fineTune = fineTuneEnv.executeAsync("it-loop-fine-tune");

@@ -21,13 +21,13 @@ class FineTuneOptionsTest {
         assertThat(o.retentionMillis()).isEqualTo(600_000);
         assertThat(o.bundles()).isEqualTo(Path.of("/r/bundles"));
         assertThat(o.trainingTopic()).isEqualTo("training");
-        assertThat(o.settings().train()).isEqualTo("all");
+        assertThat(o.settings().train()).isEqualTo("last:2");
 
         FineTuneOptions p = FineTuneOptions.parse(concat(REQUIRED, "--every-labels", "50", "--no-drift-trigger",
-                "--train", "last:2", "--bundle-dir", "/shared/bundles", "--margin", "0.05"));
+                "--train", "all", "--bundle-dir", "/shared/bundles", "--margin", "0.05"));
         assertThat(p.everyLabels()).isEqualTo(50);
         assertThat(p.driftTrigger()).isFalse();
-        assertThat(p.settings().train()).isEqualTo("last:2");
+        assertThat(p.settings().train()).isEqualTo("all");
         assertThat(p.bundles()).isEqualTo(Path.of("/shared/bundles"));
         assertThat(p.margin()).isEqualTo(0.05);
     }

@@ -96,22 +96,27 @@ class InferenceOperatorTest {
         Files.writeString(alteredSignature.resolve("manifest.sig"), sig.substring(0, at)
                 + (sig.charAt(at) == 'A' ? 'B' : 'A') + sig.substring(at + 1));
         Path unsigned = SignedBundles.copyAsVersion(MODEL, temp.resolve("v5"), "5");
+        Path alteredManifest = SignedBundles.copyAsSignedVersion(MODEL, temp.resolve("v6"), "6", trustedKey);
+        Files.writeString(alteredManifest.resolve("manifest.json"), Files.readString(alteredManifest.resolve(
+                "manifest.json")).replace("\"resize\" : 73", "\"resize\" : 80"));
 
         try (TestFrames frames = new TestFrames(4);
              TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
                      harness(trusting(temp.resolve("trusted")))) {
             harness.open();
-            for (Path bundle : List.of(byStranger, alteredWeights, alteredSignature, unsigned)) {
+            for (Path bundle : List.of(byStranger, alteredWeights, alteredSignature, unsigned, alteredManifest)) {
                 String version = bundle.getFileName().toString().substring(1);
                 harness.processElement2(new StreamRecord<>(new ModelAnnouncement("crate-shapes", version,
                         bundle.toUri().toString(), Sha256.of(bundle.resolve("manifest.json")))));
             }
-            List<JsonNode> events = awaitEvents(harness, 4);
-            assertThat(events).extracting(e -> e.get("event").asText()).containsOnly("model-refused").hasSize(4);
+            List<JsonNode> events = awaitEvents(harness, 5);
+            assertThat(events).extracting(e -> e.get("event").asText()).containsOnly("model-refused").hasSize(5);
             assertThat(events.get(0).get("reason").asText()).contains("which is not trusted here");
             assertThat(events.get(1).get("reason").asText()).contains("weights.safetensors");
             assertThat(events.get(2).get("reason").asText()).contains("the signature does not match");
             assertThat(events.get(3).get("reason").asText()).contains("not signed");
+            assertThat(events.get(4).get("reason").asText()).as("a manifest altered after signing")
+                    .contains("the signature does not match");
             assertThat(versionsOf(predict(harness, frames, 0, 1))).containsExactly("1", "1");
         }
 

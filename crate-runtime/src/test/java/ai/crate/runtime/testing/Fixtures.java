@@ -27,11 +27,16 @@ public final class Fixtures {
 
     /** Logits match to max |Δ| ≤ 1e-4·max(1, |ref|), element by element. */
     public static void assertLogitsMatch(float[] actual, float[] expected) {
+        assertLogitsMatch(actual, expected, 1e-4);
+    }
+
+    /** Logits match to max |Δ| ≤ tolerance·max(1, |ref|), element by element. */
+    public static void assertLogitsMatch(float[] actual, float[] expected, double tolerance) {
         assertThat(actual).hasSameSizeAs(expected);
         double worst = 0;
         int worstAt = -1;
         for (int i = 0; i < expected.length; i++) {
-            double excess = Math.abs(actual[i] - expected[i]) / (1e-4 * Math.max(1.0, Math.abs(expected[i])));
+            double excess = Math.abs(actual[i] - expected[i]) / (tolerance * Math.max(1.0, Math.abs(expected[i])));
             if (excess > worst) {
                 worst = excess;
                 worstAt = i;

@@ -39,13 +39,14 @@ import java.util.concurrent.CompletableFuture;
 /**
  * {@code crate demo --loop}: the closed loop live. Cameras stream clips whose look shifts part-way (new palette and
  * background); {@link InferenceJob} serves the bundled model and raises drift; an "operator" labels two frames in
- * three of the shifted stream; {@link FineTuneJob} trains a candidate, gates it, signs it, records it in a registry
+ * three until the new version is live (the labels of the first, unshifted frames keep the old domain in the replay
+ * buffer); {@link FineTuneJob} trains a candidate, gates it, signs it, records it in a registry
  * and announces it; the inference job verifies and hot-swaps it; accuracy recovers. Every step is printed as it
  * happens, then accuracy by domain and version. Exits 0 when no frame was lost and the swap won back 20 points.
  */
 final class LoopDemo {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int FRAMES_PER_SHAPE = 2;
+    private static final int FRAMES_PER_SHAPE = 1;
 
     private final Path bundle;
     private final int cameras;
@@ -79,8 +80,8 @@ final class LoopDemo {
             StreamExecutionEnvironment fineTuneEnv = StreamExecutionEnvironment.getExecutionEnvironment();
             FineTuneJob.build(fineTuneEnv, FineTuneOptions.parse("--bootstrap", broker.bootstrap(), "--model-uri",
                     bundle.toString(), "--registry", work.resolve("registry").toString(), "--signing-key",
-                    key.toString(), "--regression", "shapes:200:7", "--min-labels", "300", "--every-labels", "1000",
-                    "--every-minutes", "0", "--threads", "1", "--tolerance", "0.06", "--checkpoint-ms", "1000",
+                    key.toString(), "--regression", "shapes:200:7", "--min-labels", "300", "--every-labels", "500",
+                    "--every-minutes", "0", "--threads", "1", "--checkpoint-ms", "1000",
                     "--retention-ms", "120000", "--checkpoint-dir", work.resolve("checkpoints").toUri().toString()));
             JobClient inference = inferenceEnv.executeAsync("crate-demo-loop-inference");
             JobClient fineTune = fineTuneEnv.executeAsync("crate-demo-loop-fine-tune");
@@ -125,7 +126,7 @@ final class LoopDemo {
         return clips;
     }
 
-    /** Prints predictions' accuracy, drift, training and fleet events as they come; labels shifted frames. */
+    /** Prints predictions' accuracy, drift, training and fleet events as they come; labels frames until the swap. */
     private Tally watch(String bootstrap, List<CompletableFuture<IngestSummary>> ingests) throws Exception {
         Tally tally = new Tally();
         long expected = (long) cameras * (standardFrames + shiftedFrames);
@@ -250,7 +251,7 @@ final class LoopDemo {
         String gate;
         String lastGroup = "";
 
-        /** Counts a prediction; returns the operator's label for two shifted frames in three, else null. */
+        /** Counts a prediction; returns the operator's label for two frames in three, else null. */
         Feedback prediction(JsonNode p, int standardFrames) {
             String truth = p.path("ground_truth").asText();
             boolean correct = p.path("top_k").path(0).path("label").asText().equals(truth);
@@ -262,7 +263,7 @@ final class LoopDemo {
             counts[1]++;
             window[(int) (predictions % window.length)] = correct;
             predictions++;
-            return shifted && seq % 3 != 0 ? new Feedback(p.path("camera_id").asText(), seq, truth, "demo-operator",
+            return seq % 3 != 0 ? new Feedback(p.path("camera_id").asText(), seq, truth, "demo-operator",
                     System.currentTimeMillis()) : null;
         }
 

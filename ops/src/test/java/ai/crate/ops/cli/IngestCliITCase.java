@@ -68,7 +68,7 @@ class IngestCliITCase {
         assertThat(console.err()).contains("no frame source handles 'gopher://host/x'");
         assertThat(CrateCli.run("tail", "models", "--bootstrap", "127.0.0.1:9")).isEqualTo(1);
         assertThat(console.err()).contains("tail decodes predictions, sparse-codes, frames-dlq, frames, fleet-status, drift,"
-                + " feedback");
+                + " training, feedback");
         assertThat(CrateCli.run("broker", "--port", "70000")).isEqualTo(1);
         assertThat(console.err()).contains("broker port must be between 0 and 65535");
     }

@@ -176,7 +176,11 @@ class FastEngineParityTest {
             float[] images = randomImages(scaled.config(), 3, SEED + (long) factor);
             try (ReferenceEngine reference = new ReferenceEngine(scaled, new EngineOptions(1));
                     FastEngine fast = new FastEngine(scaled, new EngineOptions(2))) {
-                Fixtures.assertLogitsMatch(fast.forward(images, 3), reference.forward(images, 3));
+                // At 30x the softmax is nearly an argmax over near-tied scores, an ill-conditioned problem: over 300
+                // random batches both engines agreed to 1.1e-6 at 1x and 1.2e-5 at 8x but differed by up to 1.5e-4
+                // at 30x, the same with 1 and 2 threads. So 1e-3 at 30x, 1e-4 below.
+                Fixtures.assertLogitsMatch(fast.forward(images, 3), reference.forward(images, 3),
+                        factor > 8 ? 1e-3 : 1e-4);
                 generalPath[f] = fast.perRowShiftHeads();
             }
         }
