@@ -1,5 +1,7 @@
 package ai.crate.flink;
 
+import ai.crate.ingest.predictions.Prediction;
+import ai.crate.ingest.predictions.TopK;
 import ai.crate.patchify.EncodedFrame;
 import ai.crate.patchify.FrameFormat;
 import ai.crate.patchify.ImageBatch;
@@ -7,7 +9,6 @@ import ai.crate.patchify.PatchifyException;
 import ai.crate.runtime.config.CrateConfig;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -374,31 +375,9 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
 
     private String predictionJson(Pending p, List<TopK.Entry> top, double inferenceMillis, int batchSize, long now) {
         FrameEvent f = p.frame();
-        ObjectNode root = JSON.createObjectNode();
-        root.put("camera_id", f.cameraId);
-        root.put("seq", f.seq);
-        root.put("capture_time_us", f.captureMicros);
-        root.put("predicted_time_us", now * 1000);
-        ObjectNode m = root.putObject("model");
-        m.put("name", serving.name());
-        m.put("version", serving.version());
-        ArrayNode labels = root.putArray("top_k");
-        for (TopK.Entry entry : top) {
-            ObjectNode e = labels.addObject();
-            e.put("label", serving.model().labels().get(entry.index()));
-            e.put("index", entry.index());
-            e.put("probability", entry.probability());
-        }
-        if (f.label != null) {
-            root.put("ground_truth", f.label);
-        }
-        ObjectNode timings = root.putObject("timings_ms");
-        timings.put("queue", Math.max(0, now - f.receivedMillis) - inferenceMillis);
-        timings.put("patchify", p.patchifyMillis());
-        timings.put("inference", inferenceMillis);
-        root.put("batch_size", batchSize);
-        root.put("engine", serving.engine().name());
-        return root.toString();
+        return new Prediction(f.cameraId, f.seq, f.captureMicros, now, serving.name(), serving.version(), top,
+                serving.model().labels(), f.label, Math.max(0, now - f.receivedMillis) - inferenceMillis,
+                p.patchifyMillis(), inferenceMillis, batchSize, serving.engine().name(), null).toJson();
     }
 
     private void deadLetter(FrameEvent frame, String reason, long timestamp) {
