@@ -18,7 +18,8 @@ import java.io.PrintWriter;
                 ExportOnnxCommand.class, BuildEngineCommand.class, EnginesCommand.class, BenchCommand.class, JmhCommand.class,
                 BrokerCommand.class, IngestCommand.class, TrainCommand.class, EvalCommand.class,
                 ShapesVideoCommand.class, DemoCommand.class, TailCommand.class, KeysCommand.class,
-                BundleCommand.class, RegistryCommand.class, FeedbackCommand.class, CommandLine.HelpCommand.class})
+                BundleCommand.class, RegistryCommand.class, FeedbackCommand.class, AgentCommand.class,
+                CommandLine.HelpCommand.class})
 public final class CrateCli implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,154 @@
+package ai.crate.edge;
+
+import ai.crate.edge.spool.Spool;
+import ai.crate.ingest.predictions.Prediction;
+import ai.crate.ingest.predictions.TopK;
+import ai.crate.patchify.DecodedImage;
+import ai.crate.patchify.FastPreprocessor;
+import ai.crate.patchify.ImageBatch;
+import ai.crate.patchify.PreprocessSpec;
+import ai.crate.patchify.ResizeMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent's inference thread: takes frames from the cameras' queue, micro-batches them ({@code max_batch} frames
+ * or {@code max_wait_ms} after the first), runs CRATE, and appends one prediction per frame to the spool, in the
+ * {@code predictions} schema the Flink job writes, keyed by camera. Nothing is published before it is in the spool.
+ * A new model is {@link #swap swapped} in between two batches, so every frame is classified by exactly one version;
+ * the last frames are kept for the canary of the next update.
+ */
+final class InferenceLoop implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceLoop.class);
+
+    private final AgentConfig config;
+    private final BlockingQueue<CameraFrame> queue;
+    private final Spool spool;
+    private final AgentMetrics metrics;
+    private final int recentCapacity;
+    private final Deque<DecodedImage> recent = new ArrayDeque<>();
+    private final Object lock = new Object();
+    private Serving serving;
+    private ImageBatch batch;
+    private FastPreprocessor preprocessor;
+    private volatile boolean running = true;
+
+    InferenceLoop(AgentConfig config, Serving serving, BlockingQueue<CameraFrame> queue, Spool spool,
+                  AgentMetrics metrics) {
+        this.config = config;
+        this.queue = queue;
+        this.spool = spool;
+        this.metrics = metrics;
+        this.recentCapacity = config.updates() == null ? 0 : config.updates().canaryFrames();
+        use(serving);
+    }
+
+    private void use(Serving next) {
+        serving = next;
+        PreprocessSpec spec = new PreprocessSpec(next.model().preprocessing(), ResizeMode.SHORTER_SIDE);
+        batch = new ImageBatch(config.maxBatch(), spec);
+        preprocessor = new FastPreprocessor(spec);
+    }
+
+    @Override
+    public void run() {
+        List<CameraFrame> frames = new ArrayList<>(config.maxBatch());
+        try {
+            while (running || !queue.isEmpty()) {
+                CameraFrame first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                frames.add(first);
+                long deadline = System.nanoTime() + config.maxWaitMillis() * 1_000_000;
+                while (frames.size() < config.maxBatch()) {
+                    CameraFrame next = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (next == null) {
+                        break;
+                    }
+                    frames.add(next);
+                }
+                synchronized (lock) {
+                    classify(frames);
+                }
+                frames.clear();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            LOG.error("inference stopped: the spool failed ({}); frames are no longer classified", e.getMessage());
+        }
+    }
+
+    private void classify(List<CameraFrame> frames) throws IOException {
+        long started = System.nanoTime();
+        batch.clear();
+        for (CameraFrame frame : frames) {
+            batch.add(frame.image(), preprocessor);
+            if (recentCapacity > 0) {
+                if (recent.size() == recentCapacity) {
+                    recent.removeFirst();
+                }
+                recent.addLast(frame.image());
+            }
+        }
+        double patchifyMillis = (System.nanoTime() - started) / 1e6 / frames.size();
+        int n = frames.size();
+        float[] input = n == batch.capacity() ? batch.array()
+                : Arrays.copyOf(batch.array(), n * (batch.array().length / batch.capacity()));
+        long inferStart = System.nanoTime();
+        float[] logits = serving.engine().forward(input, n);
+        double inferenceMillis = (System.nanoTime() - inferStart) / 1e6;
+        int classes = serving.model().config().numClasses();
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < n; i++) {
+            CameraFrame frame = frames.get(i);
+            double latency = now - frame.captureMicros() / 1000.0;
+            Prediction prediction = new Prediction(frame.cameraId(), frame.seq(), frame.captureMicros(), now,
+                    serving.model().name(), serving.version(), TopK.of(logits, i * classes, classes, config.topK()),
+                    serving.model().labels(), null, Math.max(0, latency - inferenceMillis - patchifyMillis),
+                    patchifyMillis, inferenceMillis, n, serving.engine().name(), config.deviceId());
+            spool.append(config.predictionsTopic(), frame.cameraId().getBytes(StandardCharsets.UTF_8),
+                    prediction.toJson().getBytes(StandardCharsets.UTF_8));
+            metrics.predicted(latency, inferenceMillis);
+        }
+    }
+
+    /** The model serving now. */
+    Serving serving() {
+        synchronized (lock) {
+            return serving;
+        }
+    }
+
+    /** Makes {@code next} the serving model between two batches; returns the one it replaced (still open). */
+    Serving swap(Serving next) {
+        synchronized (lock) {
+            Serving replaced = serving;
+            use(next);
+            return replaced;
+        }
+    }
+
+    /** The last frames classified (up to {@code updates.canary_frames}), oldest first. */
+    List<DecodedImage> recentFrames() {
+        synchronized (lock) {
+            return List.copyOf(recent);
+        }
+    }
+
+    /** Finishes the frames already queued, then stops. */
+    void stop() {
+        running = false;
+    }
+}

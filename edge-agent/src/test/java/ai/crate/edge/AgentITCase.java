@@ -1,0 +1,156 @@
+package ai.crate.edge;
+
+import ai.crate.ingest.broker.EmbeddedKafkaBroker;
+import ai.crate.ingest.video.VideoWriter;
+import ai.crate.patchify.shapes.ShapesClip;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The agent end to end on an embedded broker: two cameras (H.264 files read at 10 frames/s) classified by the demo
+ * model on the CPU, with the broker down for 15 s in the middle. Every frame's prediction reaches Kafka once, in
+ * order per camera, with the Flink job's schema; heartbeats reach {@code fleet-status}; the health and metrics
+ * endpoints answer.
+ */
+class AgentITCase {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void everyFrameIsPredictedOnceThroughABrokerOutage(@TempDir Path temp) throws Exception {
+        int port = freePort();
+        Path data = temp.resolve("kafka");
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(port, data);
+        broker.createTopics(List.of(new NewTopic("predictions", 2, (short) 1),
+                new NewTopic("fleet-status", 1, (short) 1)));
+        for (String camera : List.of("a", "b")) {
+            ShapesClip clip = new ShapesClip(camera.equals("a") ? 1 : 2, 128, 5);
+            try (VideoWriter writer = new VideoWriter(temp.resolve(camera + ".mp4"), 128, 128, 25)) {
+                for (int i = 0; i < 100; i++) {
+                    writer.write(clip.frame(i));
+                }
+            }
+        }
+        Path config = temp.resolve("agent.yaml");
+        Files.writeString(config, """
+                device_id: edge-1
+                group: it
+                kafka:
+                  bootstrap: %s
+                model: %s
+                engine: fast
+                engine_threads: 1
+                cameras:
+                  - id: cam-a
+                    source: %s
+                    fps: 10
+                  - id: cam-b
+                    source: %s
+                    fps: 10
+                health_port: 0
+                heartbeat_seconds: 1
+                """.formatted(broker.bootstrap(), Path.of("../ops/demo/crate-shapes").toAbsolutePath(),
+                temp.resolve("a.mp4"), temp.resolve("b.mp4")));
+        long pendingInOutage;
+        try (Agent agent = Agent.start(AgentConfig.load(config))) {
+            Thread.sleep(2000);
+            broker.close();
+            Thread.sleep(15_000);
+            pendingInOutage = agent.spoolStats().pending();
+            broker = EmbeddedKafkaBroker.start(port, data);
+            assertThat(agent.awaitCamerasFinished(Duration.ofSeconds(60))).isTrue();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while ((agent.predictions() < 200 || agent.spoolStats().pending() > 0) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + agent.healthPort();
+            assertThat(get(http, base + "/health/live").statusCode()).isEqualTo(200);
+            assertThat(get(http, base + "/health/ready").statusCode()).isEqualTo(200);
+            String metrics = get(http, base + "/metrics").body();
+            assertThat(metrics).contains("crate_agent_predictions_total{device=\"edge-1\"} 200")
+                    .contains("crate_agent_frames_read_total{device=\"edge-1\",camera=\"cam-a\"} 100")
+                    .contains("crate_agent_model_info{device=\"edge-1\",model=\"crate-shapes\",version=\"1\"");
+        }
+        try {
+            assertThat(pendingInOutage).as("predictions waited in the spool during the outage").isGreaterThan(50);
+            List<JsonNode> predictions = read(broker.bootstrap(), "predictions");
+            assertThat(predictions).as("every frame once").hasSize(200);
+            Map<String, List<Long>> seqs = new HashMap<>();
+            Set<String> distinct = new HashSet<>();
+            for (JsonNode p : predictions) {
+                seqs.computeIfAbsent(p.get("camera_id").asText(), c -> new ArrayList<>()).add(p.get("seq").asLong());
+                distinct.add(p.get("camera_id").asText() + "/" + p.get("seq").asLong());
+                assertThat(p.get("model").get("version").asText()).isEqualTo("1");
+                assertThat(p.get("source").asText()).isEqualTo("edge-1");
+                assertThat(p.get("top_k").get(0).has("label")).isTrue();
+            }
+            assertThat(distinct).hasSize(200);
+            for (List<Long> camera : seqs.values()) {
+                assertThat(camera).as("in order per camera").isSorted().hasSize(100).startsWith(0L).endsWith(99L);
+            }
+            List<JsonNode> heartbeats = read(broker.bootstrap(), "fleet-status");
+            assertThat(heartbeats).isNotEmpty();
+            assertThat(heartbeats.get(heartbeats.size() - 1).get("device_id").asText()).isEqualTo("edge-1");
+            assertThat(heartbeats.get(heartbeats.size() - 1).has("spool_pending")).isTrue();
+        } finally {
+            broker.close();
+        }
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static List<JsonNode> read(String bootstrap, String topic) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline
+                    && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(JSON.readTree(new String(r.value(), StandardCharsets.UTF_8)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
