@@ -18,7 +18,7 @@ import java.io.PrintWriter;
                 ExportOnnxCommand.class, BuildEngineCommand.class, EnginesCommand.class, BenchCommand.class, JmhCommand.class,
                 BrokerCommand.class, IngestCommand.class, TrainCommand.class, EvalCommand.class,
                 ShapesVideoCommand.class, DemoCommand.class, TailCommand.class, KeysCommand.class,
-                BundleCommand.class, RegistryCommand.class, FeedbackCommand.class, AgentCommand.class,
+                BundleCommand.class, RegistryCommand.class, FeedbackCommand.class, AgentCommand.class, FleetCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CrateCli implements Runnable {
 
