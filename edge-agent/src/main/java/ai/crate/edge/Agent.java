@@ -62,13 +62,13 @@ public final class Agent implements AutoCloseable {
         }
         Serving first;
         try {
-            first = Serving.open(config.model(), config);
+            first = Serving.open(ActiveModel.bundle(config), config);
         } catch (Exception e) {
             publisher.close();
             spool.close();
             throw e;
         }
-        BlockingQueue<CameraFrame> queue = new ArrayBlockingQueue<>(Math.max(16, 4 * config.maxBatch()));
+        BlockingQueue<CameraFrame> queue = new ArrayBlockingQueue<>(Math.max(8, 2 * config.maxBatch()));
         inference = new InferenceLoop(config, first, queue, spool, metrics);
         inferenceThread = new Thread(inference, "crate-agent-inference");
         inferenceThread.start();

@@ -107,6 +107,7 @@ final class ModelUpdater implements Runnable {
                 return;
             }
             Serving replaced = inference.swap(candidate);
+            ActiveModel.record(config.stateDirectory(), candidate.bundle());
             if (previous != null) {
                 previous.close();
             }
@@ -166,6 +167,7 @@ final class ModelUpdater implements Runnable {
         Serving restored = previous;
         previous = null;
         Serving replaced = inference.swap(restored);
+        ActiveModel.record(config.stateDirectory(), restored.bundle());
         ObjectNode event = event("rolled-back");
         model(event.putObject("model"), restored);
         model(event.putObject("from"), replaced);
