@@ -43,6 +43,7 @@ public final class Agent implements AutoCloseable {
     private final List<Thread> cameraThreads = new ArrayList<>();
     private final InferenceLoop inference;
     private final Thread inferenceThread;
+    private final FrameUploader uploader;
     private final ModelUpdater updater;
     private final Thread updaterThread;
     private final HealthServer health;
@@ -69,7 +70,9 @@ public final class Agent implements AutoCloseable {
             throw e;
         }
         BlockingQueue<CameraFrame> queue = new ArrayBlockingQueue<>(Math.max(8, 2 * config.maxBatch()));
-        inference = new InferenceLoop(config, first, queue, spool, metrics);
+        uploader = config.uploads() == null ? null
+                : new FrameUploader(config.uploads(), config.deviceId(), spool, metrics);
+        inference = new InferenceLoop(config, first, queue, spool, metrics, uploader);
         inferenceThread = new Thread(inference, "crate-agent-inference");
         inferenceThread.start();
         if (config.updates() != null) {
@@ -195,6 +198,9 @@ public final class Agent implements AutoCloseable {
         metric(out, "crate_agent_frames_read_total", "counter", "frames read per camera");
         metrics.framesRead().forEach((camera, n) -> out.append("crate_agent_frames_read_total{").append(device)
                 .append(",camera=\"").append(camera).append("\"} ").append(n).append('\n'));
+        metric(out, "crate_agent_frames_uploaded_total", "counter", "frames sent to the frames topic");
+        metrics.framesUploaded().forEach((camera, n) -> out.append("crate_agent_frames_uploaded_total{")
+                .append(device).append(",camera=\"").append(camera).append("\"} ").append(n).append('\n'));
         metric(out, "crate_agent_frames_dropped_total", "counter", "live frames dropped because inference was behind");
         metrics.framesDropped().forEach((camera, n) -> out.append("crate_agent_frames_dropped_total{").append(device)
                 .append(",camera=\"").append(camera).append("\"} ").append(n).append('\n'));
@@ -253,6 +259,9 @@ public final class Agent implements AutoCloseable {
         }
         inference.stop();
         inferenceThread.join(30_000);
+        if (uploader != null) {
+            uploader.close();
+        }
         if (updater != null) {
             updater.stop();
             updaterThread.join(10_000);

@@ -26,10 +26,18 @@ public record AgentConfig(String deviceId, String group, String bootstrap, Strin
                           String fleetTopic, Path model, String engine, int engineThreads, int maxBatch,
                           long maxWaitMillis, int topK, List<Camera> cameras, Path spoolDirectory,
                           SpoolLimits spoolLimits, FsyncPolicy fsync, Path stateDirectory, int healthPort,
-                          long heartbeatMillis, Updates updates) {
+                          long heartbeatMillis, Updates updates, Uploads uploads) {
 
     /** One camera: its id (the record key), its source URI, and an optional frame-rate cap (0 for none). */
     public record Camera(String id, String source, double fps) {
+    }
+
+    /**
+     * Which frames the agent sends to {@code frames} for central fine-tuning (null: none): one in
+     * {@code sampleEvery} per camera (0: none sampled), and every frame whose top-1 probability is below
+     * {@code belowConfidence} (0: none), as JPEG at most {@code maxSide} pixels.
+     */
+    public record Uploads(String topic, long sampleEvery, double belowConfidence, int maxSide, int jpegQuality) {
     }
 
     /**
@@ -59,7 +67,7 @@ public record AgentConfig(String deviceId, String group, String bootstrap, Strin
         Reader r = new Reader(name);
         r.only(root, "", "device_id", "group", "kafka", "model", "engine", "engine_threads", "max_batch",
                 "max_wait_ms", "top_k", "cameras", "spool", "state_dir", "health_port", "heartbeat_seconds",
-                "updates");
+                "updates", "uploads");
         JsonNode kafka = r.object(root, "kafka", true);
         r.only(kafka, "kafka.", "bootstrap", "predictions_topic", "fleet_topic");
         JsonNode spool = r.object(root, "spool", false);
@@ -105,7 +113,19 @@ public record AgentConfig(String deviceId, String group, String bootstrap, Strin
                 (int) r.whole(root, "max_batch", 4, 1, 256), r.whole(root, "max_wait_ms", 50, 0, 60_000),
                 (int) r.whole(root, "top_k", 3, 1, 1000), List.copyOf(cameras), spoolDir, limits, fsync,
                 base.resolve(r.text(root, "state_dir", "state")), (int) r.whole(root, "health_port", 8719, 0, 65535),
-                (long) (r.number(root, "heartbeat_seconds", 10, 0.1, 3600) * 1000), updates);
+                (long) (r.number(root, "heartbeat_seconds", 10, 0.1, 3600) * 1000), updates,
+                uploads(r, root.get("uploads")));
+    }
+
+    private static Uploads uploads(Reader r, JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        r.only(node, "uploads.", "topic", "sample_every", "below_confidence", "max_side", "jpeg_quality");
+        return new Uploads(r.text(node, "uploads.topic", "frames"), r.whole(node, "uploads.sample_every", 0, 0,
+                Long.MAX_VALUE), r.number(node, "uploads.below_confidence", 0, 0, 1),
+                (int) r.whole(node, "uploads.max_side", 640, 16, 8192),
+                (int) r.whole(node, "uploads.jpeg_quality", 90, 1, 100));
     }
 
     private static Updates updates(Reader r, String name, JsonNode node, Path base) {

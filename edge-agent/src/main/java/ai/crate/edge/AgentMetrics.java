@@ -7,7 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The agent's counters and recent latencies, shared by its threads: frames read and dropped per camera, predictions,
+ * The agent's counters and recent latencies, shared by its threads: frames read, dropped and uploaded per camera,
+ * predictions,
  * and the last 1024 capture-to-prediction and inference times (for p50/p99). Thread-safe.
  */
 final class AgentMetrics {
@@ -15,6 +16,7 @@ final class AgentMetrics {
 
     private final Map<String, AtomicLong> read = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> dropped = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> uploaded = new ConcurrentHashMap<>();
     private final AtomicLong predictions = new AtomicLong();
     private final double[] latencies = new double[WINDOW];
     private final double[] inference = new double[WINDOW];
@@ -26,6 +28,14 @@ final class AgentMetrics {
 
     void frameDropped(String camera) {
         dropped.computeIfAbsent(camera, c -> new AtomicLong()).incrementAndGet();
+    }
+
+    void frameUploaded(String camera) {
+        uploaded.computeIfAbsent(camera, c -> new AtomicLong()).incrementAndGet();
+    }
+
+    Map<String, Long> framesUploaded() {
+        return snapshot(uploaded);
     }
 
     synchronized void predicted(double latencyMillis, double inferenceMillis) {

@@ -36,6 +36,7 @@ final class InferenceLoop implements Runnable {
     private final BlockingQueue<CameraFrame> queue;
     private final Spool spool;
     private final AgentMetrics metrics;
+    private final FrameUploader uploader;
     private final int recentCapacity;
     private final Deque<DecodedImage> recent = new ArrayDeque<>();
     private final Object lock = new Object();
@@ -44,9 +45,11 @@ final class InferenceLoop implements Runnable {
     private FastPreprocessor preprocessor;
     private volatile boolean running = true;
 
+    /** @param uploader sends chosen frames to {@code frames}, or null for none */
     InferenceLoop(AgentConfig config, Serving serving, BlockingQueue<CameraFrame> queue, Spool spool,
-                  AgentMetrics metrics) {
+                  AgentMetrics metrics, FrameUploader uploader) {
         this.config = config;
+        this.uploader = uploader;
         this.queue = queue;
         this.spool = spool;
         this.metrics = metrics;
@@ -115,13 +118,17 @@ final class InferenceLoop implements Runnable {
         for (int i = 0; i < n; i++) {
             CameraFrame frame = frames.get(i);
             double latency = now - frame.captureMicros() / 1000.0;
+            List<TopK.Entry> top = TopK.of(logits, i * classes, classes, config.topK());
             Prediction prediction = new Prediction(frame.cameraId(), frame.seq(), frame.captureMicros(), now,
-                    serving.model().name(), serving.version(), TopK.of(logits, i * classes, classes, config.topK()),
+                    serving.model().name(), serving.version(), top,
                     serving.model().labels(), null, Math.max(0, latency - inferenceMillis - patchifyMillis),
                     patchifyMillis, inferenceMillis, n, serving.engine().name(), config.deviceId());
             spool.append(config.predictionsTopic(), frame.cameraId().getBytes(StandardCharsets.UTF_8),
                     prediction.toJson().getBytes(StandardCharsets.UTF_8));
             metrics.predicted(latency, inferenceMillis);
+            if (uploader != null) {
+                uploader.consider(frame, top.get(0).probability());
+            }
         }
     }
 

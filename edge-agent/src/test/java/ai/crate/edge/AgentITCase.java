@@ -1,6 +1,8 @@
 package ai.crate.edge;
 
+import ai.crate.ingest.FrameRecords;
 import ai.crate.ingest.broker.EmbeddedKafkaBroker;
+import ai.crate.ingest.proto.Frame;
 import ai.crate.ingest.video.VideoWriter;
 import ai.crate.patchify.shapes.ShapesClip;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The agent end to end on an embedded broker: two cameras (H.264 files read at 10 frames/s) classified by the demo
  * model on the CPU, with the broker down for 15 s in the middle. Every frame's prediction reaches Kafka once, in
- * order per camera, with the Flink job's schema; heartbeats reach {@code fleet-status}; the health and metrics
- * endpoints answer.
+ * order per camera, with the Flink job's schema; one frame in ten reaches {@code frames} for fine-tuning; heartbeats
+ * reach {@code fleet-status}; the health and metrics endpoints answer.
  */
 class AgentITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +49,7 @@ class AgentITCase {
         Path data = temp.resolve("kafka");
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(port, data);
         broker.createTopics(List.of(new NewTopic("predictions", 2, (short) 1),
-                new NewTopic("fleet-status", 1, (short) 1)));
+                new NewTopic("fleet-status", 1, (short) 1), new NewTopic("frames", 2, (short) 1)));
         for (String camera : List.of("a", "b")) {
             ShapesClip clip = new ShapesClip(camera.equals("a") ? 1 : 2, 128, 5);
             try (VideoWriter writer = new VideoWriter(temp.resolve(camera + ".mp4"), 128, 128, 25)) {
@@ -74,6 +76,9 @@ class AgentITCase {
                     fps: 10
                 health_port: 0
                 heartbeat_seconds: 1
+                uploads:
+                  sample_every: 10
+                  max_side: 64
                 """.formatted(broker.bootstrap(), Path.of("../ops/demo/crate-shapes").toAbsolutePath(),
                 temp.resolve("a.mp4"), temp.resolve("b.mp4")));
         long pendingInOutage;
@@ -95,6 +100,7 @@ class AgentITCase {
             String metrics = get(http, base + "/metrics").body();
             assertThat(metrics).contains("crate_agent_predictions_total{device=\"edge-1\"} 200")
                     .contains("crate_agent_frames_read_total{device=\"edge-1\",camera=\"cam-a\"} 100")
+                    .contains("crate_agent_frames_uploaded_total{device=\"edge-1\",camera=\"cam-b\"} 10")
                     .contains("crate_agent_model_info{device=\"edge-1\",model=\"crate-shapes\",version=\"1\"");
         }
         try {
@@ -114,6 +120,17 @@ class AgentITCase {
             for (List<Long> camera : seqs.values()) {
                 assertThat(camera).as("in order per camera").isSorted().hasSize(100).startsWith(0L).endsWith(99L);
             }
+            List<Frame> uploads = new ArrayList<>();
+            for (byte[] value : readRaw(broker.bootstrap(), "frames")) {
+                uploads.add(FrameRecords.parse(value));
+            }
+            assertThat(uploads).as("one frame in 10 per camera uploaded").hasSize(20);
+            for (Frame frame : uploads) {
+                assertThat(frame.getSeq() % 10).isZero();
+                assertThat(frame.getSourceUri()).isEqualTo("agent/edge-1");
+                assertThat(Math.max(frame.getWidth(), frame.getHeight())).isLessThanOrEqualTo(64);
+                assertThat(FrameRecords.image(frame).data()).isNotEmpty();
+            }
             List<JsonNode> heartbeats = read(broker.bootstrap(), "fleet-status");
             assertThat(heartbeats).isNotEmpty();
             assertThat(heartbeats.get(heartbeats.size() - 1).get("device_id").asText()).isEqualTo("edge-1");
@@ -129,6 +146,14 @@ class AgentITCase {
 
     private static List<JsonNode> read(String bootstrap, String topic) throws Exception {
         List<JsonNode> out = new ArrayList<>();
+        for (byte[] value : readRaw(bootstrap, topic)) {
+            out.add(JSON.readTree(new String(value, StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    private static List<byte[]> readRaw(String bootstrap, String topic) {
+        List<byte[]> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -141,7 +166,7 @@ class AgentITCase {
             while (System.nanoTime() < deadline
                     && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(JSON.readTree(new String(r.value(), StandardCharsets.UTF_8)));
+                    out.add(r.value());
                 }
             }
         }
