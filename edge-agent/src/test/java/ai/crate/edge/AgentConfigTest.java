@@ -78,6 +78,16 @@ class AgentConfigTest {
                 .hasMessageContaining("updates.trusted_keys is required");
     }
 
+    @Test
+    void theShippedExampleIsValid() throws Exception {
+        AgentConfig c = AgentConfig.load(Path.of("../ops/edge/agent.yaml"));
+        assertThat(c.deviceId()).isEqualTo("jetson-17");
+        assertThat(c.cameras()).hasSize(2);
+        assertThat(c.uploads().sampleEvery()).isEqualTo(500);
+        assertThat(c.updates().trustedKeys()).containsExactly(Path.of("/etc/crate/trusted"));
+        assertThat(c.spoolLimits().maxBytes()).isEqualTo(4L << 30);
+    }
+
     private static Path write(Path dir, String text) throws Exception {
         Path file = dir.resolve("agent.yaml");
         Files.writeString(file, text);
