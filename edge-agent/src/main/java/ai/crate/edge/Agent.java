@@ -69,6 +69,14 @@ public final class Agent implements AutoCloseable {
             spool.close();
             throw e;
         }
+        try {
+            health = new HealthServer(config.healthPort(), this::notLive, this::notReady, this::prometheus);
+        } catch (IOException e) {
+            first.close();
+            publisher.close();
+            spool.close();
+            throw new IOException("health port " + config.healthPort() + ": " + e.getMessage(), e);
+        }
         BlockingQueue<CameraFrame> queue = new ArrayBlockingQueue<>(Math.max(8, 2 * config.maxBatch()));
         uploader = config.uploads() == null ? null
                 : new FrameUploader(config.uploads(), config.deviceId(), spool, metrics);
@@ -91,7 +99,6 @@ public final class Agent implements AutoCloseable {
             cameraThreads.add(thread);
             thread.start();
         }
-        health = new HealthServer(config.healthPort(), this::notLive, this::notReady, this::prometheus);
         heartbeats = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "crate-agent-heartbeat");
             thread.setDaemon(true);
@@ -136,10 +143,13 @@ public final class Agent implements AutoCloseable {
     }
 
     private String notLive() {
-        return inferenceThread.isAlive() ? null : "the inference thread stopped";
+        return inferenceThread == null || inferenceThread.isAlive() ? null : "the inference thread stopped";
     }
 
     private String notReady() {
+        if (inferenceThread == null || cameraThreads.size() < config.cameras().size()) {
+            return "not ready: starting";
+        }
         if (!inferenceThread.isAlive()) {
             return "not ready: the inference thread stopped";
         }
@@ -193,6 +203,9 @@ public final class Agent implements AutoCloseable {
 
     /** The Prometheus text of {@code /metrics}. */
     private String prometheus() {
+        if (inference == null) {
+            return "# the agent is starting\n";
+        }
         StringBuilder out = new StringBuilder();
         String device = "device=\"" + config.deviceId() + "\"";
         metric(out, "crate_agent_frames_read_total", "counter", "frames read per camera");
