@@ -23,7 +23,8 @@ import java.util.Set;
  * {@code agent.yaml: cameras[1].source is required}. The format, with defaults: {@code docs/edge-agent.md}.
  */
 public record AgentConfig(String deviceId, String group, String bootstrap, String predictionsTopic,
-                          String fleetTopic, Path model, String engine, int engineThreads, int maxBatch,
+                          String fleetTopic, Path model, String engine, int engineThreads, String enginePrecision,
+                          Path engineCacheDirectory, int maxBatch,
                           long maxWaitMillis, int topK, List<Camera> cameras, Path spoolDirectory,
                           SpoolLimits spoolLimits, FsyncPolicy fsync, Path stateDirectory, int healthPort,
                           long heartbeatMillis, Updates updates, Uploads uploads) {
@@ -66,7 +67,7 @@ public record AgentConfig(String deviceId, String group, String bootstrap, Strin
     static AgentConfig parse(String name, JsonNode root, Path base) {
         Reader r = new Reader(name);
         r.only(root, "", "device_id", "group", "kafka", "model", "engine", "engine_threads", "max_batch",
-                "max_wait_ms", "top_k", "cameras", "spool", "state_dir", "health_port", "heartbeat_seconds",
+                "max_wait_ms", "top_k", "engine_precision", "engine_cache_dir", "cameras", "spool", "state_dir", "health_port", "heartbeat_seconds",
                 "updates", "uploads");
         JsonNode kafka = r.object(root, "kafka", true);
         r.only(kafka, "kafka.", "bootstrap", "predictions_topic", "fleet_topic");
@@ -110,11 +111,21 @@ public record AgentConfig(String deviceId, String group, String bootstrap, Strin
                 r.text(kafka, "kafka.fleet_topic", "fleet-status"), base.resolve(r.text(root, "model", null)),
                 r.text(root, "engine", "auto"),
                 (int) r.whole(root, "engine_threads", Runtime.getRuntime().availableProcessors(), 1, 256),
+                precision(r, name, root), base.resolve(r.text(root, "engine_cache_dir", "state/engines")),
                 (int) r.whole(root, "max_batch", 4, 1, 256), r.whole(root, "max_wait_ms", 50, 0, 60_000),
                 (int) r.whole(root, "top_k", 3, 1, 1000), List.copyOf(cameras), spoolDir, limits, fsync,
                 base.resolve(r.text(root, "state_dir", "state")), (int) r.whole(root, "health_port", 8719, 0, 65535),
                 (long) (r.number(root, "heartbeat_seconds", 10, 0.1, 3600) * 1000), updates,
                 uploads(r, root.get("uploads")));
+    }
+
+    private static String precision(Reader r, String name, JsonNode root) {
+        String precision = r.text(root, "engine_precision", "fp16");
+        if (!precision.equals("fp16") && !precision.equals("fp32")) {
+            throw new IllegalArgumentException(name + ": engine_precision must be fp16 or fp32, got '" + precision
+                    + "'");
+        }
+        return precision;
     }
 
     private static Uploads uploads(Reader r, JsonNode node) {
