@@ -2,6 +2,7 @@ package ai.crate.edge;
 
 import ai.crate.edge.spool.FsyncPolicy;
 import ai.crate.edge.spool.SpoolLimits;
+import ai.crate.ingest.codes.CodesOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -27,7 +28,7 @@ public record AgentConfig(String deviceId, String group, String bootstrap, Strin
                           Path engineCacheDirectory, int maxBatch,
                           long maxWaitMillis, int topK, List<Camera> cameras, Path spoolDirectory,
                           SpoolLimits spoolLimits, FsyncPolicy fsync, Path stateDirectory, int healthPort,
-                          long heartbeatMillis, Updates updates, Uploads uploads) {
+                          long heartbeatMillis, Updates updates, Uploads uploads, CodesOptions codes) {
 
     /** One camera: its id (the record key), its source URI, and an optional frame-rate cap (0 for none). */
     public record Camera(String id, String source, double fps) {
@@ -68,7 +69,7 @@ public record AgentConfig(String deviceId, String group, String bootstrap, Strin
         Reader r = new Reader(name);
         r.only(root, "", "device_id", "group", "kafka", "model", "engine", "engine_threads", "max_batch",
                 "max_wait_ms", "top_k", "engine_precision", "engine_cache_dir", "cameras", "spool", "state_dir", "health_port", "heartbeat_seconds",
-                "updates", "uploads");
+                "updates", "uploads", "codes");
         JsonNode kafka = r.object(root, "kafka", true);
         r.only(kafka, "kafka.", "bootstrap", "predictions_topic", "fleet_topic");
         JsonNode spool = r.object(root, "spool", false);
@@ -116,7 +117,27 @@ public record AgentConfig(String deviceId, String group, String bootstrap, Strin
                 (int) r.whole(root, "top_k", 3, 1, 1000), List.copyOf(cameras), spoolDir, limits, fsync,
                 base.resolve(r.text(root, "state_dir", "state")), (int) r.whole(root, "health_port", 8719, 0, 65535),
                 (long) (r.number(root, "heartbeat_seconds", 10, 0.1, 3600) * 1000), updates,
-                uploads(r, root.get("uploads")));
+                uploads(r, root.get("uploads")), codes(r, name, root.get("codes")));
+    }
+
+    private static CodesOptions codes(Reader r, String name, JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        r.only(node, "codes.", "layer", "tokens", "top_k", "min", "precision", "topic");
+        String precision = r.text(node, "codes.precision", "fp16");
+        if (!precision.equals("fp16") && !precision.equals("fp32")) {
+            throw new IllegalArgumentException(name + ": codes.precision must be fp16 or fp32, got '" + precision
+                    + "'");
+        }
+        try {
+            return new CodesOptions(true, (int) r.whole(node, "codes.layer", -1, -1, 1000),
+                    CodesOptions.tokens(r.text(node, "codes.tokens", "cls")), (int) r.whole(node, "codes.top_k", 0, 0,
+                    1 << 20), (float) r.number(node, "codes.min", 0, 0, Float.MAX_VALUE), precision.equals("fp16"),
+                    r.text(node, "codes.topic", "sparse-codes"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": codes: " + e.getMessage().replace("--codes-", "codes."));
+        }
     }
 
     private static String precision(Reader r, String name, JsonNode root) {

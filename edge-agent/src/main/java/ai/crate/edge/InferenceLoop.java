@@ -1,6 +1,7 @@
 package ai.crate.edge;
 
 import ai.crate.edge.spool.Spool;
+import ai.crate.ingest.codes.SparseCodeEncoder;
 import ai.crate.ingest.predictions.Prediction;
 import ai.crate.ingest.predictions.TopK;
 import ai.crate.patchify.DecodedImage;
@@ -24,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The agent's inference thread: takes frames from the cameras' queue, micro-batches them ({@code max_batch} frames
  * or {@code max_wait_ms} after the first), runs CRATE, and appends one prediction per frame to the spool, in the
- * {@code predictions} schema the Flink job writes, keyed by camera. Nothing is published before it is in the spool.
+ * {@code predictions} schema the Flink job writes, keyed by camera (and, with {@code codes}, its sparse code in the
+ * {@code sparse-codes} schema). Nothing is published before it is in the spool.
  * A new model is {@link #swap swapped} in between two batches, so every frame is classified by exactly one version;
  * the last frames are kept for the canary of the next update.
  */
@@ -37,6 +39,8 @@ final class InferenceLoop implements Runnable {
     private final Spool spool;
     private final AgentMetrics metrics;
     private final FrameUploader uploader;
+    private final SparseCodeEncoder codes;
+    private final CodesObserver codesObserver;
     private final int recentCapacity;
     private final Deque<DecodedImage> recent = new ArrayDeque<>();
     private final Object lock = new Object();
@@ -50,6 +54,8 @@ final class InferenceLoop implements Runnable {
                   AgentMetrics metrics, FrameUploader uploader) {
         this.config = config;
         this.uploader = uploader;
+        this.codes = config.codes() == null ? null : new SparseCodeEncoder(config.codes());
+        this.codesObserver = codes == null ? null : new CodesObserver(config.maxBatch());
         this.queue = queue;
         this.spool = spool;
         this.metrics = metrics;
@@ -111,7 +117,16 @@ final class InferenceLoop implements Runnable {
         float[] input = n == batch.capacity() ? batch.array()
                 : Arrays.copyOf(batch.array(), n * (batch.array().length / batch.capacity()));
         long inferStart = System.nanoTime();
-        float[] logits = serving.engine().forward(input, n);
+        int depth = serving.model().config().depth();
+        int codesLayer = codes == null ? -1
+                : config.codes().layer() < 0 || config.codes().layer() >= depth ? depth - 1 : config.codes().layer();
+        float[] logits;
+        if (codes != null) {
+            codesObserver.layer(codesLayer);
+            logits = serving.engine().forward(input, n, codesObserver);
+        } else {
+            logits = serving.engine().forward(input, n);
+        }
         double inferenceMillis = (System.nanoTime() - inferStart) / 1e6;
         int classes = serving.model().config().numClasses();
         long now = System.currentTimeMillis();
@@ -126,6 +141,13 @@ final class InferenceLoop implements Runnable {
             spool.append(config.predictionsTopic(), frame.cameraId().getBytes(StandardCharsets.UTF_8),
                     prediction.toJson().getBytes(StandardCharsets.UTF_8));
             metrics.predicted(latency, inferenceMillis);
+            if (codes != null) {
+                byte[] message = codes.encode(codesObserver.output(i), codesObserver.tokens(), codesObserver.dim(),
+                        codesLayer).setCameraId(frame.cameraId()).setSeq(frame.seq())
+                        .setCaptureTimeUs(frame.captureMicros()).setModelName(serving.model().name())
+                        .setModelVersion(serving.version()).build().toByteArray();
+                spool.append(config.codes().topic(), frame.cameraId().getBytes(StandardCharsets.UTF_8), message);
+            }
             if (uploader != null) {
                 uploader.consider(frame, top.get(0).probability());
             }

@@ -50,6 +50,8 @@ class AgentConfigTest {
                 "    sauce: x\n")))).hasMessageContaining("unknown setting cameras[0].sauce");
         assertThatThrownBy(() -> AgentConfig.load(write(dir, MINIMAL + "max_batch: -2\n")))
                 .hasMessageContaining("max_batch must be a whole number from 1 to 256, got -2");
+        assertThatThrownBy(() -> AgentConfig.load(write(dir, MINIMAL + "codes:\n  tokens: some\n")))
+                .hasMessageContaining("codes: codes.tokens must be cls, mean or all, got some");
         assertThatThrownBy(() -> AgentConfig.load(write(dir, MINIMAL + "engine_precision: int4\n")))
                 .hasMessageContaining("engine_precision must be fp16 or fp32, got 'int4'");
         assertThatThrownBy(() -> AgentConfig.load(write(dir, MINIMAL + "spool:\n  fsync: sometimes\n")))

@@ -3,6 +3,7 @@ package ai.crate.edge;
 import ai.crate.ingest.FrameRecords;
 import ai.crate.ingest.broker.EmbeddedKafkaBroker;
 import ai.crate.ingest.proto.Frame;
+import ai.crate.ingest.proto.SparseCodes;
 import ai.crate.ingest.video.VideoWriter;
 import ai.crate.patchify.shapes.ShapesClip;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,8 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The agent end to end on an embedded broker: two cameras (H.264 files read at 10 frames/s) classified by the demo
  * model on the CPU, with the broker down for 15 s in the middle. Every frame's prediction reaches Kafka once, in
- * order per camera, with the Flink job's schema; one frame in ten reaches {@code frames} for fine-tuning; heartbeats
- * reach {@code fleet-status}; the health and metrics endpoints answer.
+ * order per camera, with the Flink job's schema, and its sparse code; one frame in ten reaches {@code frames} for
+ * fine-tuning; heartbeats reach {@code fleet-status}; the health and metrics endpoints answer.
  */
 class AgentITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,7 +50,8 @@ class AgentITCase {
         Path data = temp.resolve("kafka");
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(port, data);
         broker.createTopics(List.of(new NewTopic("predictions", 2, (short) 1),
-                new NewTopic("fleet-status", 1, (short) 1), new NewTopic("frames", 2, (short) 1)));
+                new NewTopic("fleet-status", 1, (short) 1), new NewTopic("frames", 2, (short) 1),
+                new NewTopic("sparse-codes", 2, (short) 1)));
         for (String camera : List.of("a", "b")) {
             ShapesClip clip = new ShapesClip(camera.equals("a") ? 1 : 2, 128, 5);
             try (VideoWriter writer = new VideoWriter(temp.resolve(camera + ".mp4"), 128, 128, 25)) {
@@ -79,6 +81,8 @@ class AgentITCase {
                 uploads:
                   sample_every: 10
                   max_side: 64
+                codes:
+                  tokens: cls
                 """.formatted(broker.bootstrap(), Path.of("../ops/demo/crate-shapes").toAbsolutePath(),
                 temp.resolve("a.mp4"), temp.resolve("b.mp4")));
         long pendingInOutage;
@@ -130,6 +134,17 @@ class AgentITCase {
                 assertThat(frame.getSourceUri()).isEqualTo("agent/edge-1");
                 assertThat(Math.max(frame.getWidth(), frame.getHeight())).isLessThanOrEqualTo(64);
                 assertThat(FrameRecords.image(frame).data()).isNotEmpty();
+            }
+            List<SparseCodes> codes = new ArrayList<>();
+            for (byte[] value : readRaw(broker.bootstrap(), "sparse-codes")) {
+                codes.add(SparseCodes.parseFrom(value));
+            }
+            assertThat(codes).as("a sparse code per frame").hasSize(200);
+            for (SparseCodes code : codes) {
+                assertThat(code.getLayer()).as("the last of the demo model's 4 layers").isEqualTo(3);
+                assertThat(code.getRows()).isEqualTo(1);
+                assertThat(code.getModelVersion()).isEqualTo("1");
+                assertThat(code.getIndicesCount()).isPositive();
             }
             List<JsonNode> heartbeats = read(broker.bootstrap(), "fleet-status");
             assertThat(heartbeats).isNotEmpty();

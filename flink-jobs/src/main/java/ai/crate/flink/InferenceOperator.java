@@ -1,5 +1,6 @@
 package ai.crate.flink;
 
+import ai.crate.ingest.codes.SparseCodeEncoder;
 import ai.crate.ingest.predictions.Prediction;
 import ai.crate.ingest.predictions.TopK;
 import ai.crate.patchify.EncodedFrame;

@@ -1,5 +1,6 @@
 package ai.crate.flink;
 
+import ai.crate.ingest.codes.CodesOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 
 import java.io.Serializable;

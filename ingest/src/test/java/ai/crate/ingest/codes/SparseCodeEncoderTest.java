@@ -1,4 +1,4 @@
-package ai.crate.flink;
+package ai.crate.ingest.codes;
 
 import ai.crate.ingest.proto.SparseCodes;
 import ai.crate.ingest.proto.TokenSelection;

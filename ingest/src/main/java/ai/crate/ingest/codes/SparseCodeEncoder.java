@@ -1,4 +1,4 @@
-package ai.crate.flink;
+package ai.crate.ingest.codes;
 
 import ai.crate.ingest.proto.SparseCodes;
 import ai.crate.ingest.proto.TokenSelection;
@@ -14,17 +14,18 @@ import java.util.List;
 /**
  * One layer's ISTA output {@code [tokens, dim]} to a {@code crate.codes.v1.SparseCodes} message: the selected rows
  * (cls, the token mean, or all), each cut to its {@code topK} largest magnitudes and to those at or above
- * {@code minMagnitude}, in CSR form with increasing indices per row.
+ * {@code minMagnitude}, in CSR form with increasing indices per row. Shared by {@code InferenceJob} and the edge
+ * agent, so both publish the same codes.
  */
-final class SparseCodeEncoder {
+public final class SparseCodeEncoder {
     private final CodesOptions options;
 
-    SparseCodeEncoder(CodesOptions options) {
+    public SparseCodeEncoder(CodesOptions options) {
         this.options = options;
     }
 
     /** The message without the frame's identity fields, which the caller sets. */
-    SparseCodes.Builder encode(float[] zNext, int tokens, int dim, int layer) {
+    public SparseCodes.Builder encode(float[] zNext, int tokens, int dim, int layer) {
         float[][] rows = rows(zNext, tokens, dim);
         List<Integer> offsets = new ArrayList<>();
         List<Integer> indices = new ArrayList<>();

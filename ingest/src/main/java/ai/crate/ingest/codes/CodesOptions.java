@@ -1,4 +1,4 @@
-package ai.crate.flink;
+package ai.crate.ingest.codes;
 
 import ai.crate.ingest.proto.TokenSelection;
 
@@ -6,7 +6,7 @@ import java.io.Serializable;
 import java.util.Locale;
 
 /**
- * What {@link InferenceJob} publishes on {@code sparse-codes}: whether at all, which layer's ISTA output (-1: the
+ * What {@code InferenceJob} and the edge agent publish on {@code sparse-codes}: whether at all, which layer's ISTA output (-1: the
  * last), which tokens ({@code cls}, {@code mean} or {@code all}), the largest entries kept per row (0: every nonzero),
  * the smallest magnitude kept, and fp16 or fp32 values. The defaults (last layer, cls, all nonzeros, fp16) keep a
  * CRATE-T message near 1.5 KB.
@@ -28,7 +28,8 @@ public record CodesOptions(boolean enabled, int layer, TokenSelection tokens, in
         return new CodesOptions(true, -1, TokenSelection.CLS, 0, 0f, true, "sparse-codes");
     }
 
-    static TokenSelection tokens(String text) {
+    /** {@code cls}, {@code mean} or {@code all}; anything else is refused with the accepted values. */
+    public static TokenSelection tokens(String text) {
         return switch (text.toLowerCase(Locale.ROOT)) {
             case "cls" -> TokenSelection.CLS;
             case "mean" -> TokenSelection.MEAN;
