@@ -190,6 +190,10 @@ public final class Agent implements AutoCloseable {
             root.put("spool_dropped", stats.droppedForSpace() + stats.droppedForAge());
             root.put("heap_used_bytes", DeviceReadings.heapUsedBytes());
             root.put("heap_max_bytes", DeviceReadings.heapMaxBytes());
+            long available = DeviceReadings.memoryAvailableBytes();
+            if (available >= 0) {
+                root.put("memory_available_bytes", available);
+            }
             OptionalDouble temperature = DeviceReadings.maxTemperatureCelsius();
             if (temperature.isPresent()) {
                 root.put("max_temperature_c", temperature.getAsDouble());

@@ -1,39 +1,30 @@
 package ai.crate.edge;
 
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 
 /**
- * Runs the agent without the {@code bin/crate} CLI: {@code java -cp … ai.crate.edge.AgentMain agent.yaml}. It runs
- * until SIGTERM (then it classifies the frames already read and leaves anything undelivered in the spool).
+ * Runs the agent without the {@code bin/crate} CLI, e.g. from the agent jar:
+ * {@code java --add-modules=jdk.incubator.vector -Xmx256m -jar crate-edge-agent-<version>-agent.jar [--until-done]
+ * agent.yaml}. See {@link AgentRunner}.
  */
 public final class AgentMain {
     private AgentMain() {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: AgentMain agent.yaml");
+        boolean untilDone = args.length == 2 && args[0].equals("--until-done");
+        if (args.length != 1 && !untilDone) {
+            System.err.println("usage: java -jar crate-edge-agent-agent.jar [--until-done] agent.yaml");
             System.exit(2);
         }
-        Agent agent;
+        AgentConfig config;
         try {
-            agent = Agent.start(AgentConfig.load(Path.of(args[0])));
+            config = AgentConfig.load(Path.of(args[args.length - 1]));
         } catch (IllegalArgumentException e) {
             System.err.println("crate agent: " + e.getMessage());
             System.exit(1);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                agent.close();
-            } catch (Exception e) {
-                System.err.println("crate agent: " + e.getMessage());
-            } finally {
-                stopped.countDown();
-            }
-        }, "crate-agent-shutdown"));
-        stopped.await();
+        System.exit(AgentRunner.run(config, untilDone, System.out));
     }
 }

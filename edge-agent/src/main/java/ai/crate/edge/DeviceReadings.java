@@ -8,7 +8,8 @@ import java.util.stream.Stream;
 
 /**
  * What the device says about itself where Linux exposes it: the hottest thermal zone (a Jetson's CPU and GPU zones
- * are among {@code /sys/class/thermal}) and the process's heap use. Readings that are not available are left out.
+ * are among {@code /sys/class/thermal}), the memory available (on a Jetson, shared by CPU and GPU) and the process's
+ * heap use. Readings that are not available are left out.
  */
 final class DeviceReadings {
     private DeviceReadings() {
@@ -35,6 +36,20 @@ final class DeviceReadings {
         } catch (IOException | NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** The memory Linux says is available ({@code MemAvailable} of {@code /proc/meminfo}), or -1. */
+    static long memoryAvailableBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     static long heapUsedBytes() {

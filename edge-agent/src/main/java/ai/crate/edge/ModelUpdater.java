@@ -33,7 +33,8 @@ import java.util.Map;
  * version from the registry (resumable, size-limited), checks the manifest's sha256 against the announcement and
  * the signature against the trusted keys, builds the engine, runs the {@link Canary} on recent frames beside the
  * serving model, and only then swaps it in between two batches. The version before stays loaded for an instant
- * {@code rollback}. Every outcome is an event on {@code fleet-status}, through the spool.
+ * {@code rollback}. Each step is an event on {@code fleet-status}, through the spool: {@code update-received},
+ * {@code update-verified}, then {@code model-activated} or {@code model-refused}; {@code rolled-back}.
  */
 final class ModelUpdater implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelUpdater.class);
@@ -97,8 +98,15 @@ final class ModelUpdater implements Runnable {
                 && current.version().equals(announcement.version())) {
             return;
         }
+        ObjectNode received = event("update-received");
+        announced(received, announcement);
+        publish(received);
         try {
             Serving candidate = prepare(announcement);
+            ObjectNode verified = event("update-verified");
+            announced(verified, announcement);
+            verified.put("bundle", candidate.bundle().toString());
+            publish(verified);
             Canary.Result canary = Canary.run(current, candidate, inference.recentFrames(),
                     Math.min(updates.canaryFrames(), 4), updates.minAgreement(), updates.maxLatencyRatio());
             if (!canary.passed()) {
@@ -179,16 +187,20 @@ final class ModelUpdater implements Runnable {
     private void refused(UpdateAnnouncement announcement, String reason) {
         ObjectNode event = event("model-refused");
         if (announcement != null) {
-            ObjectNode announced = event.putObject("announced");
-            announced.put("name", announcement.name());
-            announced.put("version", announcement.version());
-            announced.put("sha256", announcement.sha256());
+            announced(event, announcement);
         }
         event.put("reason", reason);
         model(event.putObject("serving"), inference.serving());
         publish(event);
         LOG.warn("refused {}: {}", announcement == null ? "a model-updates record" : announcement.name()
                 + " version " + announcement.version(), reason);
+    }
+
+    private static void announced(ObjectNode event, UpdateAnnouncement announcement) {
+        ObjectNode announced = event.putObject("announced");
+        announced.put("name", announcement.name());
+        announced.put("version", announcement.version());
+        announced.put("sha256", announcement.sha256());
     }
 
     private ObjectNode event(String type) {

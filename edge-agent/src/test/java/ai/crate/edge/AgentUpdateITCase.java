@@ -112,8 +112,13 @@ class AgentUpdateITCase {
                     Thread.sleep(100);
                 }
             }
-            List<JsonNode> events = read(broker.bootstrap(), "fleet-status").stream()
-                    .filter(e -> !e.get("event").asText().equals("heartbeat")).toList();
+            List<JsonNode> all = read(broker.bootstrap(), "fleet-status");
+            assertThat(all).extracting(e -> e.get("event").asText() + " " + e.path("announced").path("version")
+                    .asText()).as("the steps of each update").containsSubsequence("update-received 3",
+                    "update-verified 3", "update-received 4", "update-received 2", "update-verified 2")
+                    .doesNotContain("update-verified 4");
+            List<JsonNode> events = all.stream().filter(e -> List.of("model-refused", "model-activated",
+                    "rolled-back").contains(e.get("event").asText())).toList();
             assertThat(events).extracting(e -> e.get("event").asText())
                     .containsExactly("model-refused", "model-refused", "model-activated", "rolled-back");
             assertThat(events.get(0).get("reason").asText()).startsWith("canary failed: top-1 agreement");
@@ -176,8 +181,8 @@ class AgentUpdateITCase {
     private static void awaitFleet(EmbeddedKafkaBroker broker, int events) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
-            long n = read(broker.bootstrap(), "fleet-status").stream()
-                    .filter(e -> !e.get("event").asText().equals("heartbeat")).count();
+            long n = read(broker.bootstrap(), "fleet-status").stream().filter(e -> List.of("model-refused",
+                    "model-activated", "rolled-back").contains(e.get("event").asText())).count();
             if (n >= events) {
                 return;
             }
