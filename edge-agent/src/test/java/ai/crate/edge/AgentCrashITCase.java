@@ -4,22 +4,14 @@ import ai.crate.ingest.broker.EmbeddedKafkaBroker;
 import ai.crate.ingest.video.VideoWriter;
 import ai.crate.patchify.shapes.ShapesClip;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -39,12 +31,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * prediction it had made reaches Kafka, and any record sent twice carries the same key, seq and value.
  */
 class AgentCrashITCase {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void aKilledAgentsSpoolIsReplayedAfterRestart(@TempDir Path temp) throws Exception {
-        int kafkaPort = freePort();
-        int healthPort = freePort();
+        int kafkaPort = EdgeTestKit.freePort();
+        int healthPort = EdgeTestKit.freePort();
         ShapesClip clip = new ShapesClip(3, 128, 3);
         for (String file : new String[] {"a.mp4", "b.mp4"}) {
             try (VideoWriter writer = new VideoWriter(temp.resolve(file), 128, 128, 25)) {
@@ -100,7 +91,7 @@ class AgentCrashITCase {
             Map<String, String> byFrame = new HashMap<>();
             List<Long> seqsA = new ArrayList<>();
             int duplicates = 0;
-            for (JsonNode p : read(broker.bootstrap())) {
+            for (JsonNode p : EdgeTestKit.jsonRecords(broker.bootstrap(), "predictions")) {
                 String frame = p.get("camera_id").asText() + "/" + p.get("seq").asLong();
                 String previous = byFrame.put(frame, p.toString());
                 if (previous != null) {
@@ -154,30 +145,4 @@ class AgentCrashITCase {
         }
     }
 
-    private static List<JsonNode> read(String bootstrap) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor("predictions").stream()
-                    .map(p -> new TopicPartition("predictions", p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline
-                    && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(JSON.readTree(new String(r.value(), StandardCharsets.UTF_8)));
-                }
-            }
-        }
-        return out;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -7,22 +7,14 @@ import ai.crate.ingest.proto.SparseCodes;
 import ai.crate.ingest.video.VideoWriter;
 import ai.crate.patchify.shapes.ShapesClip;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,17 +29,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The agent end to end on an embedded broker: two cameras (H.264 files of 800 frames read at 10 frames/s, so 80 s of
- * live ingest) classified by the demo model on the CPU, with the broker down for 60 s in the middle. Every frame's prediction reaches Kafka once, in
- * order per camera, with the Flink job's schema, and its sparse code; one frame in ten reaches {@code frames} for
- * fine-tuning; heartbeats reach {@code fleet-status}; the health and metrics endpoints answer.
+ * live ingest) classified by the demo model on the CPU, with the broker down for 60 s in the middle. Every frame's
+ * prediction reaches Kafka once, in order per camera, with the Flink job's schema, and its sparse code; one frame in
+ * ten reaches {@code frames} for fine-tuning; heartbeats reach {@code fleet-status}; the health and metrics endpoints
+ * answer.
  */
 class AgentITCase {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int FRAMES = 800;
 
     @Test
     void everyFrameIsPredictedOnceThroughASixtySecondBrokerOutage(@TempDir Path temp) throws Exception {
-        int port = freePort();
+        int port = EdgeTestKit.freePort();
         Path data = temp.resolve("kafka");
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(port, data);
         broker.createTopics(List.of(new NewTopic("predictions", 2, (short) 1),
@@ -111,7 +103,7 @@ class AgentITCase {
         }
         try {
             assertThat(pendingInOutage).as("predictions waited in the spool during the outage").isGreaterThan(1000);
-            List<JsonNode> predictions = read(broker.bootstrap(), "predictions");
+            List<JsonNode> predictions = EdgeTestKit.jsonRecords(broker.bootstrap(), "predictions");
             assertThat(predictions).as("every frame once").hasSize(2 * FRAMES);
             Map<String, List<Long>> seqs = new HashMap<>();
             Set<String> distinct = new HashSet<>();
@@ -128,7 +120,7 @@ class AgentITCase {
                         .endsWith(FRAMES - 1L);
             }
             List<Frame> uploads = new ArrayList<>();
-            for (byte[] value : readRaw(broker.bootstrap(), "frames")) {
+            for (byte[] value : EdgeTestKit.records(broker.bootstrap(), "frames")) {
                 uploads.add(FrameRecords.parse(value));
             }
             assertThat(uploads).as("one frame in 10 per camera uploaded").hasSize(2 * FRAMES / 10);
@@ -139,7 +131,7 @@ class AgentITCase {
                 assertThat(FrameRecords.image(frame).data()).isNotEmpty();
             }
             List<SparseCodes> codes = new ArrayList<>();
-            for (byte[] value : readRaw(broker.bootstrap(), "sparse-codes")) {
+            for (byte[] value : EdgeTestKit.records(broker.bootstrap(), "sparse-codes")) {
                 codes.add(SparseCodes.parseFrom(value));
             }
             assertThat(codes).as("a sparse code per frame").hasSize(2 * FRAMES);
@@ -149,7 +141,7 @@ class AgentITCase {
                 assertThat(code.getModelVersion()).isEqualTo("1");
                 assertThat(code.getIndicesCount()).isPositive();
             }
-            List<JsonNode> heartbeats = read(broker.bootstrap(), "fleet-status");
+            List<JsonNode> heartbeats = EdgeTestKit.jsonRecords(broker.bootstrap(), "fleet-status");
             assertThat(heartbeats).isNotEmpty();
             assertThat(heartbeats.get(heartbeats.size() - 1).get("device_id").asText()).isEqualTo("edge-1");
             assertThat(heartbeats.get(heartbeats.size() - 1).has("spool_pending")).isTrue();
@@ -163,38 +155,4 @@ class AgentITCase {
         return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static List<JsonNode> read(String bootstrap, String topic) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        for (byte[] value : readRaw(bootstrap, topic)) {
-            out.add(JSON.readTree(new String(value, StandardCharsets.UTF_8)));
-        }
-        return out;
-    }
-
-    private static List<byte[]> readRaw(String bootstrap, String topic) {
-        List<byte[]> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline
-                    && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(r.value());
-                }
-            }
-        }
-        return out;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

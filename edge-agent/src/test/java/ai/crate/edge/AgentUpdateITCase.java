@@ -9,24 +9,16 @@ import ai.crate.runtime.load.ModelLoader;
 import ai.crate.runtime.model.RandomWeights;
 import ai.crate.runtime.registry.ModelRegistry;
 import ai.crate.runtime.registry.RegistryServer;
-import ai.crate.runtime.signing.BundleSignature;
 import ai.crate.runtime.signing.SigningKeys;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,8 +38,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * version before; every frame is predicted exactly once across the switches, each by one version.
  */
 class AgentUpdateITCase {
-    private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void aBadCanaryAndAnUntrustedKeyAreRefusedAGoodVersionSwapsInAndARollbackReturns(@TempDir Path temp)
@@ -58,13 +48,14 @@ class AgentUpdateITCase {
         Path key = SigningKeys.generate(temp.resolve("keys"), "release").resolveSibling("release.key");
         Path stranger = SigningKeys.generate(temp.resolve("other"), "stranger").resolveSibling("stranger.key");
         ModelRegistry registry = ModelRegistry.open(temp.resolve("registry"));
-        String good = publish(registry, copyAsVersion(temp.resolve("v2"), "2"), key);
-        LoadedModel demo = ModelLoader.load(MODEL, Optional.empty());
+        String good = EdgeTestKit.signAndPublish(registry, EdgeTestKit.copyDemoAsVersion(temp.resolve("v2"), "2"), key);
+        LoadedModel demo = ModelLoader.load(EdgeTestKit.DEMO_MODEL, Optional.empty());
         Path random = temp.resolve("v3");
         ModelBundle.write(random, "crate-shapes", "3", "1", RandomWeights.of(demo.config(), 42), demo.labels(),
                 demo.preprocessing());
-        String bad = publish(registry, random, key);
-        String untrusted = publish(registry, copyAsVersion(temp.resolve("v4"), "4"), stranger);
+        String bad = EdgeTestKit.signAndPublish(registry, random, key);
+        String untrusted = EdgeTestKit.signAndPublish(registry,
+                EdgeTestKit.copyDemoAsVersion(temp.resolve("v4"), "4"), stranger);
         ShapesClip clip = new ShapesClip(7, 128, 3);
         try (VideoWriter writer = new VideoWriter(temp.resolve("cam.mp4"), 128, 128, 25)) {
             for (int i = 0; i < 300; i++) {
@@ -91,8 +82,8 @@ class AgentUpdateITCase {
                       registry: http://127.0.0.1:%d
                       trusted_keys: keys/release.pub
                       canary_frames: 8
-                    """.formatted(broker.bootstrap(), MODEL.toAbsolutePath(), temp.resolve("cam.mp4"),
-                    server.port()));
+                    """.formatted(broker.bootstrap(), EdgeTestKit.DEMO_MODEL.toAbsolutePath(),
+                    temp.resolve("cam.mp4"), server.port()));
             try (Agent agent = Agent.start(AgentConfig.load(config))) {
                 awaitPredictions(agent, 20);
                 announce(broker, "{\"name\":\"crate-shapes\",\"version\":\"3\",\"sha256\":\"" + bad + "\"}");
@@ -112,7 +103,7 @@ class AgentUpdateITCase {
                     Thread.sleep(100);
                 }
             }
-            List<JsonNode> all = read(broker.bootstrap(), "fleet-status");
+            List<JsonNode> all = EdgeTestKit.jsonRecords(broker.bootstrap(), "fleet-status");
             assertThat(all).extracting(e -> e.get("event").asText() + " " + e.path("announced").path("version")
                     .asText()).as("the steps of each update").containsSubsequence("update-received 3",
                     "update-verified 3", "update-received 4", "update-received 2", "update-verified 2")
@@ -127,7 +118,7 @@ class AgentUpdateITCase {
             assertThat(events.get(2).get("canary").get("agreement").asDouble()).isEqualTo(1.0);
             assertThat(events.get(3).get("model").get("version").asText()).isEqualTo("1");
 
-            List<JsonNode> predictions = read(broker.bootstrap(), "predictions");
+            List<JsonNode> predictions = EdgeTestKit.jsonRecords(broker.bootstrap(), "predictions");
             assertThat(predictions).as("every frame once").hasSize(300);
             Set<Long> seqs = new HashSet<>();
             List<String> versions = new ArrayList<>();
@@ -145,22 +136,6 @@ class AgentUpdateITCase {
         } finally {
             broker.close();
         }
-    }
-
-    private static Path copyAsVersion(Path target, String version) throws Exception {
-        Files.createDirectories(target);
-        for (String file : new String[] {"weights.safetensors", "labels.txt"}) {
-            Files.copy(MODEL.resolve(file), target.resolve(file));
-        }
-        Files.writeString(target.resolve("manifest.json"), Files.readString(MODEL.resolve("manifest.json"))
-                .replace("\"version\" : \"1\"", "\"version\" : \"" + version + "\""));
-        return target;
-    }
-
-    /** Signs and publishes a bundle; returns its manifest's sha256. */
-    private static String publish(ModelRegistry registry, Path bundle, Path privateKey) throws Exception {
-        BundleSignature.sign(bundle, SigningKeys.readPrivate(privateKey), SigningKeys.publicBeside(privateKey));
-        return registry.publish(bundle, Optional.empty()).manifestSha256();
     }
 
     private static void announce(EmbeddedKafkaBroker broker, String json) throws Exception {
@@ -181,35 +156,16 @@ class AgentUpdateITCase {
     private static void awaitFleet(EmbeddedKafkaBroker broker, int events) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
-            long n = read(broker.bootstrap(), "fleet-status").stream().filter(e -> List.of("model-refused",
-                    "model-activated", "rolled-back").contains(e.get("event").asText())).count();
+            long n = EdgeTestKit.jsonRecords(broker.bootstrap(), "fleet-status").stream()
+                    .filter(e -> List.of("model-refused", "model-activated", "rolled-back")
+                            .contains(e.get("event").asText())).count();
             if (n >= events) {
                 return;
             }
             Thread.sleep(300);
         }
         throw new AssertionError("fewer than " + events + " fleet events within 90 s: "
-                + read(broker.bootstrap(), "fleet-status"));
+                + EdgeTestKit.jsonRecords(broker.bootstrap(), "fleet-status"));
     }
 
-    private static List<JsonNode> read(String bootstrap, String topic) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (System.nanoTime() < deadline
-                    && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    out.add(JSON.readTree(new String(r.value(), StandardCharsets.UTF_8)));
-                }
-            }
-        }
-        return out;
-    }
 }

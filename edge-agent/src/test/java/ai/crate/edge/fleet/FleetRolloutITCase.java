@@ -2,6 +2,7 @@ package ai.crate.edge.fleet;
 
 import ai.crate.edge.Agent;
 import ai.crate.edge.AgentConfig;
+import ai.crate.edge.EdgeTestKit;
 import ai.crate.ingest.broker.EmbeddedKafkaBroker;
 import ai.crate.ingest.video.VideoWriter;
 import ai.crate.patchify.shapes.ShapesClip;
@@ -11,14 +12,8 @@ import ai.crate.runtime.load.ModelLoader;
 import ai.crate.runtime.model.RandomWeights;
 import ai.crate.runtime.registry.ModelRegistry;
 import ai.crate.runtime.registry.RegistryServer;
-import ai.crate.runtime.signing.BundleSignature;
 import ai.crate.runtime.signing.SigningKeys;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +38,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rolls out wave by wave to every device. Every frame of every camera is predicted exactly once throughout.
  */
 class FleetRolloutITCase {
-    private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
     private static final int AGENTS = 5;
     private static final int FRAMES = 450;
 
@@ -54,19 +48,13 @@ class FleetRolloutITCase {
                 new NewTopic("fleet-status", 1, (short) 1), new NewTopic("model-updates", 1, (short) 1)));
         Path key = SigningKeys.generate(temp.resolve("keys"), "release").resolveSibling("release.key");
         ModelRegistry registry = ModelRegistry.open(temp.resolve("registry"));
-        Path good = temp.resolve("v2");
-        Files.createDirectories(good);
-        for (String file : new String[] {"weights.safetensors", "labels.txt"}) {
-            Files.copy(MODEL.resolve(file), good.resolve(file));
-        }
-        Files.writeString(good.resolve("manifest.json"), Files.readString(MODEL.resolve("manifest.json"))
-                .replace("\"version\" : \"1\"", "\"version\" : \"2\""));
-        LoadedModel demo = ModelLoader.load(MODEL, Optional.empty());
+        Path good = EdgeTestKit.copyDemoAsVersion(temp.resolve("v2"), "2");
+        LoadedModel demo = ModelLoader.load(EdgeTestKit.DEMO_MODEL, Optional.empty());
         Path bad = temp.resolve("v3");
         ModelBundle.write(bad, "crate-shapes", "3", "1", RandomWeights.of(demo.config(), 9), demo.labels(),
                 demo.preprocessing());
-        String goodSha = publish(registry, good, key);
-        String badSha = publish(registry, bad, key);
+        String goodSha = EdgeTestKit.signAndPublish(registry, good, key);
+        String badSha = EdgeTestKit.signAndPublish(registry, bad, key);
         List<Agent> agents = new ArrayList<>();
         try (RegistryServer server = RegistryServer.start(registry, "127.0.0.1", 0)) {
             for (int a = 1; a <= AGENTS; a++) {
@@ -97,8 +85,8 @@ class FleetRolloutITCase {
                           trusted_keys: %s
                           canary_frames: 8
                           max_latency_ratio: 4
-                        """.formatted(a, broker.bootstrap(), MODEL.toAbsolutePath(), a, dir.resolve("cam.mp4"),
-                        server.port(), trust(temp, a)));
+                        """.formatted(a, broker.bootstrap(), EdgeTestKit.DEMO_MODEL.toAbsolutePath(), a,
+                        dir.resolve("cam.mp4"), server.port(), trust(temp, a)));
                 agents.add(Agent.start(AgentConfig.load(dir.resolve("agent.yaml"))));
             }
             Thread.sleep(4000);
@@ -133,7 +121,7 @@ class FleetRolloutITCase {
         try {
             Map<String, List<Long>> byCamera = new HashMap<>();
             Map<String, List<String>> versions = new HashMap<>();
-            for (byte[] value : read(broker.bootstrap())) {
+            for (byte[] value : EdgeTestKit.records(broker.bootstrap(), "predictions")) {
                 var p = new com.fasterxml.jackson.databind.ObjectMapper().readTree(new String(value,
                         StandardCharsets.UTF_8));
                 byCamera.computeIfAbsent(p.get("camera_id").asText(), c -> new ArrayList<>()).add(p.get("seq")
@@ -186,29 +174,4 @@ class FleetRolloutITCase {
                 "north", List.of(0.2, 0.6, 1.0), 0.0, 60_000, 30_000);
     }
 
-    private static String publish(ModelRegistry registry, Path bundle, Path privateKey) throws Exception {
-        BundleSignature.sign(bundle, SigningKeys.readPrivate(privateKey), SigningKeys.publicBeside(privateKey));
-        return registry.publish(bundle, Optional.empty()).manifestSha256();
-    }
-
-    private static List<byte[]> read(String bootstrap) {
-        List<byte[]> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor("predictions").stream()
-                    .map(p -> new TopicPartition("predictions", p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline
-                    && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(r.value());
-                }
-            }
-        }
-        return out;
-    }
 }

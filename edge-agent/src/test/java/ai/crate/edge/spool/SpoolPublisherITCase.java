@@ -1,18 +1,14 @@
 package ai.crate.edge.spool;
 
+import ai.crate.edge.EdgeTestKit;
 import ai.crate.ingest.broker.EmbeddedKafkaBroker;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,7 +33,7 @@ class SpoolPublisherITCase {
 
     @Test
     void aSixtySecondOutageDuringLiveAppendsLosesAndDuplicatesNothing(@TempDir Path temp) throws Exception {
-        int port = freePort();
+        int port = EdgeTestKit.freePort();
         Path data = temp.resolve("kafka");
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(port, data);
         broker.createTopics(List.of(new NewTopic("predictions", 3, (short) 1)));
@@ -96,7 +92,7 @@ class SpoolPublisherITCase {
     @Test
     void aWriterKilledDuringAnOutageLeavesASpoolThatIsReplayedCompletely(@TempDir Path temp) throws Exception {
         Path spoolDir = temp.resolve("spool");
-        int deadPort = freePort();
+        int deadPort = EdgeTestKit.freePort();
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), SpoolWriterMain.class.getName(), spoolDir.toString(),
                 "127.0.0.1:" + deadPort).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -145,29 +141,11 @@ class SpoolPublisherITCase {
 
     private static Map<String, List<Long>> readAll(String bootstrap) {
         Map<String, List<Long>> byKey = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor("predictions").stream()
-                    .map(p -> new TopicPartition("predictions", p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline
-                    && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    byKey.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
-                            .add(Long.parseLong(new String(r.value(), StandardCharsets.UTF_8)));
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> r : EdgeTestKit.consumerRecords(bootstrap, "predictions")) {
+            byKey.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
+                    .add(Long.parseLong(new String(r.value(), StandardCharsets.UTF_8)));
         }
         return byKey;
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

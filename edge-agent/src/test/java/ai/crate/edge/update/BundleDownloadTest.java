@@ -1,5 +1,6 @@
 package ai.crate.edge.update;
 
+import ai.crate.edge.EdgeTestKit;
 import ai.crate.runtime.bundle.ModelBundle;
 import ai.crate.runtime.registry.ModelRegistry;
 import ai.crate.runtime.registry.RegistryServer;
@@ -21,7 +22,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Downloads from a served registry: complete, resumed, refused over the limit, and refused when bytes differ. */
 class BundleDownloadTest {
-    private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
 
     @TempDir
     Path temp;
@@ -32,13 +32,7 @@ class BundleDownloadTest {
 
     @BeforeEach
     void serveARegistry() throws Exception {
-        Path bundle = temp.resolve("bundle");
-        Files.createDirectories(bundle);
-        for (String file : new String[] {"weights.safetensors", "labels.txt"}) {
-            Files.copy(MODEL.resolve(file), bundle.resolve(file));
-        }
-        Files.writeString(bundle.resolve("manifest.json"), Files.readString(MODEL.resolve("manifest.json"))
-                .replace("\"version\" : \"1\"", "\"version\" : \"2\""));
+        Path bundle = EdgeTestKit.copyDemoAsVersion(temp.resolve("bundle"), "2");
         registry = ModelRegistry.open(temp.resolve("registry"));
         record = registry.publish(bundle, Optional.empty());
         server = RegistryServer.start(registry, "127.0.0.1", 0);
@@ -59,7 +53,7 @@ class BundleDownloadTest {
         Path target = temp.resolve("resumed");
         Path partial = temp.resolve("resumed.partial");
         Files.createDirectories(partial);
-        byte[] weights = Files.readAllBytes(MODEL.resolve("weights.safetensors"));
+        byte[] weights = Files.readAllBytes(EdgeTestKit.DEMO_MODEL.resolve("weights.safetensors"));
         Files.write(partial.resolve("weights.safetensors.part"), Arrays.copyOf(weights, weights.length / 3));
         download.fetch(base, "crate-shapes", "2", target);
         assertThat(Files.readAllBytes(target.resolve("weights.safetensors"))).isEqualTo(weights);
