@@ -15,8 +15,20 @@ final class AntialiasKernel {
         this.weights = weights;
     }
 
-    /** Coefficients to resample {@code inputSize} samples to {@code outputSize}. */
+    /**
+     * Coefficients to resample {@code inputSize} samples to {@code outputSize}. An axis that keeps its size is copied,
+     * one tap of weight 1 per sample, as Pillow skips that pass.
+     */
     static AntialiasKernel of(int inputSize, int outputSize) {
+        if (inputSize == outputSize) {
+            int[] first = new int[outputSize];
+            double[][] weights = new double[outputSize][];
+            for (int i = 0; i < outputSize; i++) {
+                first[i] = i;
+                weights[i] = new double[] {1.0};
+            }
+            return new AntialiasKernel(first, weights);
+        }
         double scale = (double) inputSize / outputSize;
         double filterScale = Math.max(scale, 1.0);
         double support = filterScale;
