@@ -97,15 +97,7 @@ public final class ModelBundle {
             throw new BundleException("labels: " + labels.size() + " labels for a model with "
                     + weights.config().numClasses() + " classes");
         }
-        if (Files.exists(directory)) {
-            try (Stream<Path> children = Files.list(directory)) {
-                if (children.findAny().isPresent()) {
-                    throw new BundleException(directory + ": already exists and is not empty; choose another"
-                            + " output directory or remove it");
-                }
-            }
-            Files.delete(directory);
-        }
+        requireEmptyTarget(directory);
         Path parent = directory.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path temp = Files.createTempDirectory(parent, "." + directory.getFileName() + ".");
@@ -172,6 +164,61 @@ public final class ModelBundle {
             Files.deleteIfExists(temp);
         }
         return Files.deleteIfExists(directory.resolve("manifest.sig"));
+    }
+
+    /**
+     * Writes into {@code target} (which must not exist or be empty) a copy of the bundle at {@code source} with
+     * {@code extraFiles} added (name → content) and listed in its manifest, atomically as {@link #write}. The source's
+     * files are checked first; a signature of the source does not carry over: sign the copy.
+     *
+     * @return the copy's manifest
+     */
+    public static BundleManifest copyWith(Path source, Path target, Map<String, byte[]> extraFiles)
+            throws IOException, BundleException, CheckpointException {
+        BundleManifest manifest = open(source).manifest();
+        for (String name : extraFiles.keySet()) {
+            if (name.equals(BundleManifest.FILE) || name.contains("/") || name.contains("\\") || name.startsWith(".")
+                    || manifest.sha256().containsKey(name)) {
+                throw new BundleException(target + ": cannot add '" + name + "' (a reserved, nested or existing name)");
+            }
+        }
+        requireEmptyTarget(target);
+        Path parent = target.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
+        try {
+            Map<String, String> sha = new LinkedHashMap<>(manifest.sha256());
+            for (String name : manifest.sha256().keySet()) {
+                Path copy = resolveInside(temp, name);
+                Files.createDirectories(copy.getParent());
+                Files.copy(resolveInside(source, name), copy);
+            }
+            for (Map.Entry<String, byte[]> extra : extraFiles.entrySet()) {
+                Files.write(temp.resolve(extra.getKey()), extra.getValue());
+                sha.put(extra.getKey(), Sha256.of(temp.resolve(extra.getKey())));
+            }
+            BundleManifest copied = new BundleManifest(manifest.name(), manifest.version(), manifest.parentVersion(),
+                    manifest.config(), manifest.labelsFile(), manifest.preprocessing(), sha, manifest.created(),
+                    manifest.whiteboxReference(), manifest.training());
+            Files.writeString(temp.resolve(BundleManifest.FILE), ManifestJson.write(copied));
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            return copied;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(temp);
+            throw e;
+        }
+    }
+
+    private static void requireEmptyTarget(Path directory) throws IOException, BundleException {
+        if (Files.exists(directory)) {
+            try (Stream<Path> children = Files.list(directory)) {
+                if (children.findAny().isPresent()) {
+                    throw new BundleException(directory + ": already exists and is not empty; choose another"
+                            + " output directory or remove it");
+                }
+            }
+            Files.delete(directory);
+        }
     }
 
     /** {@code class_0 … class_{n-1}}, for checkpoints that come without label names. */

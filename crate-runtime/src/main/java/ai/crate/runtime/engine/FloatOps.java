@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * The plain float32 kernels of the reference engine: matrix product, LayerNorm, row softmax, transpose. Written for
- * clarity, with loops the JIT can vectorise (contiguous inner loops, no reductions over floats in them).
+ * clarity, with loops the JIT can vectorise (contiguous inner loops, no reductions over floats in them). Public for the
+ * tools that recompute a layer's intermediate tensors from what observers receive (calibration, reports).
  */
-final class FloatOps {
+public final class FloatOps {
     private static final int L2_FLOATS = 64 * 1024;
 
     private FloatOps() {
@@ -16,7 +17,7 @@ final class FloatOps {
      * {@code out[rows, cols] = a[rows, inner] · b[inner, cols]}, all row-major. The inner dimension is blocked so a
      * slab of {@code b} stays in cache while every row of {@code a} passes over it.
      */
-    static void multiply(float[] a, int rows, int inner, float[] b, int cols, float[] out) {
+    public static void multiply(float[] a, int rows, int inner, float[] b, int cols, float[] out) {
         Arrays.fill(out, 0, rows * cols, 0f);
         int block = Math.max(8, L2_FLOATS / Math.max(1, cols));
         for (int k0 = 0; k0 < inner; k0 += block) {
@@ -36,7 +37,7 @@ final class FloatOps {
     }
 
     /** Adds {@code bias[cols]} to every row of {@code x[rows, cols]}. */
-    static void addBias(float[] x, int rows, int cols, float[] bias) {
+    public static void addBias(float[] x, int rows, int cols, float[] bias) {
         for (int r = 0; r < rows; r++) {
             int row = r * cols;
             for (int c = 0; c < cols; c++) {
@@ -45,8 +46,11 @@ final class FloatOps {
         }
     }
 
-    /** LayerNorm over the last axis (biased variance, eps inside the square root), as {@code torch.nn.LayerNorm}. */
-    static void layerNorm(float[] x, int rows, int cols, float[] gamma, float[] beta, float eps, float[] out) {
+    /**
+     * LayerNorm over the last axis (biased variance, eps inside the square root), as {@code torch.nn.LayerNorm};
+     * without affine when {@code gamma} and {@code beta} are null.
+     */
+    public static void layerNorm(float[] x, int rows, int cols, float[] gamma, float[] beta, float eps, float[] out) {
         for (int r = 0; r < rows; r++) {
             int row = r * cols;
             double sum = 0;
@@ -60,6 +64,12 @@ final class FloatOps {
                 squares += centred * centred;
             }
             double rstd = 1.0 / Math.sqrt(squares / cols + eps);
+            if (gamma == null) {
+                for (int c = 0; c < cols; c++) {
+                    out[row + c] = (float) ((x[row + c] - mean) * rstd);
+                }
+                continue;
+            }
             for (int c = 0; c < cols; c++) {
                 out[row + c] = (float) ((x[row + c] - mean) * rstd) * gamma[c] + beta[c];
             }
@@ -67,7 +77,7 @@ final class FloatOps {
     }
 
     /** Softmax of each row of {@code x[rows, cols]}, in place, shifted by the row maximum. */
-    static void softmaxRows(float[] x, int rows, int cols) {
+    public static void softmaxRows(float[] x, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
             int row = r * cols;
             float max = Float.NEGATIVE_INFINITY;
@@ -88,14 +98,14 @@ final class FloatOps {
     }
 
     /** {@code out[cols, rows] = x[rows, cols]ᵀ}. */
-    static float[] transpose(float[] x, int rows, int cols) {
+    public static float[] transpose(float[] x, int rows, int cols) {
         float[] out = new float[rows * cols];
         transposeInto(x, rows, cols, out);
         return out;
     }
 
     /** Writes {@code x[rows, cols]ᵀ} into {@code out[cols, rows]}. */
-    static void transposeInto(float[] x, int rows, int cols, float[] out) {
+    public static void transposeInto(float[] x, int rows, int cols, float[] out) {
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
                 out[c * rows + r] = x[r * cols + c];

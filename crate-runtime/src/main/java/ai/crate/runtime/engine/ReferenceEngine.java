@@ -81,7 +81,7 @@ public final class ReferenceEngine implements CrateEngine {
         int inner = config.innerDim();
         float eps = CrateConfig.LAYER_NORM_EPS;
 
-        float[] patches = patchify(images, image);
+        float[] patches = ImageBatches.patches(config, images, image);
         FloatOps.layerNorm(patches, n, config.patchDim(), weights.patchNormWeight, weights.patchNormBias, eps,
                 patches);
         float[] embedded = new float[n * d];
@@ -175,36 +175,6 @@ public final class ReferenceEngine implements CrateEngine {
         FloatOps.multiply(pooled, 1, d, weights.headT, config.numClasses(), out);
         FloatOps.addBias(out, 1, config.numClasses(), weights.headBias);
         System.arraycopy(out, 0, logits, image * config.numClasses(), config.numClasses());
-    }
-
-    /**
-     * Patch tokens {@code [N, p1·p2·C]} of one image: patches in row-major grid order, inside a patch (row, column,
-     * channel) with channel fastest, as {@code Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)')}.
-     */
-    private float[] patchify(float[] images, int image) {
-        int c = config.channels();
-        int height = config.imageHeight();
-        int width = config.imageWidth();
-        int p1 = config.patchHeight();
-        int p2 = config.patchWidth();
-        int gridW = width / p2;
-        int patchDim = config.patchDim();
-        float[] out = new float[config.numPatches() * patchDim];
-        int base = image * c * height * width;
-        for (int gy = 0; gy < height / p1; gy++) {
-            for (int gx = 0; gx < gridW; gx++) {
-                int patch = (gy * gridW + gx) * patchDim;
-                for (int py = 0; py < p1; py++) {
-                    for (int px = 0; px < p2; px++) {
-                        for (int ch = 0; ch < c; ch++) {
-                            out[patch + (py * p2 + px) * c + ch] =
-                                    images[base + (ch * height + gy * p1 + py) * width + gx * p2 + px];
-                        }
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     @Override

@@ -5,6 +5,9 @@ import ai.crate.runtime.config.Pool;
 import ai.crate.runtime.model.CrateWeights;
 import ai.crate.runtime.model.Folds;
 import ai.crate.runtime.model.WeightKeys;
+import ai.crate.runtime.quant.Int8;
+import ai.crate.runtime.quant.QuantPoint;
+import ai.crate.runtime.quant.QuantizationTable;
 import ai.crate.runtime.tensor.Tensor;
 import ai.onnx.proto.OnnxMl;
 
@@ -16,8 +19,10 @@ import java.util.stream.IntStream;
 
 /**
  * Builds the ONNX model of a CRATE model: input {@code images} float32 {@code [batch, C, H, W]}, output {@code logits}
- * {@code [batch, num_classes]}, opset 17, shapes static except the batch, only operators TensorRT 10 parses.
- * Usage: {@code ModelProto model = OnnxExporter.export(weights, OnnxExportOptions.of(GraphForm.FUSED))}, then
+ * {@code [batch, num_classes]}, opset 17, shapes static except the batch, only operators TensorRT 10 parses. With a
+ * {@link QuantizationTable} the fused graph becomes an explicitly quantized one: every product's activation input
+ * passes through {@code QuantizeLinear → DequantizeLinear} (symmetric INT8, per tensor) and its weight is stored as
+ * INT8 with one scale per output column, except in the layers the table keeps in float. Usage: {@code ModelProto model = OnnxExporter.export(weights, OnnxExportOptions.of(GraphForm.FUSED))}, then
  * {@link OnnxFiles#write} to disk.
  */
 public final class OnnxExporter {
@@ -32,12 +37,15 @@ public final class OnnxExporter {
     private final OnnxExportOptions options;
     private final OnnxGraph graph;
     private final Map<String, String> unitConstants = new HashMap<>();
+    private final QuantizationTable quantization;
 
     private OnnxExporter(CrateWeights weights, OnnxExportOptions options) {
         this.config = weights.config();
         this.weights = weights;
         this.options = options;
-        this.graph = new OnnxGraph("crate_" + options.form().key(), options.fp16Weights());
+        this.graph = new OnnxGraph("crate_" + options.form().key() + (options.quantization() != null ? "_int8" : ""),
+                options.fp16Weights());
+        this.quantization = options.quantization();
     }
 
     /** The name of the {@code z_next} output of a layer requested through {@code codesLayers}. */
@@ -56,6 +64,9 @@ public final class OnnxExporter {
                 throw new IllegalArgumentException("codes layer " + layer + " does not exist: the model has layers 0.."
                         + (weights.config().depth() - 1));
             }
+        }
+        if (options.quantization() != null) {
+            options.quantization().requireFor(weights.config(), "quantization table");
         }
         return new OnnxExporter(weights, options).build();
     }
@@ -77,7 +88,8 @@ public final class OnnxExporter {
             pooled = graph.node("ReduceMean", List.of(z), "pooled", OnnxGraph.attrInts("axes", 1),
                     OnnxGraph.attr("keepdims", 0L));
         }
-        linearAfterNorm("head", pooled, WeightKeys.HEAD_NORM, WeightKeys.HEAD_LINEAR, LOGITS);
+        linearAfterNorm("head", pooled, WeightKeys.HEAD_NORM, WeightKeys.HEAD_LINEAR, LOGITS, config.depth(),
+                QuantPoint.Kind.HEAD_INPUT);
         graph.output(LOGITS, BATCH, config.numClasses());
         for (int layer : options.codesLayers()) {
             if (!options.allLayerOutputs()) {
@@ -91,7 +103,9 @@ public final class OnnxExporter {
                 .setProducerName("crate-pipeline")
                 .setProducerVersion("0.1.0")
                 .setDomain("ai.crate")
-                .setDocString("CRATE " + options.form().key() + " graph: " + config)
+                .setDocString("CRATE " + options.form().key() + " graph" + (quantization != null ? ", INT8 ("
+                        + quantization.method() + " calibration, float layers " + quantization.floatLayers() + ")"
+                        : "") + ": " + config)
                 .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(graph.builder())
                 .build();
@@ -110,7 +124,7 @@ public final class OnnxExporter {
         String patches = graph.node("Reshape", List.of(ordered, graph.int64Constant("patches_shape", 0,
                 config.numPatches(), config.patchDim())), "patches");
         String embedded = linearAfterNorm("patch_embed", patches, WeightKeys.PATCH_NORM, WeightKeys.PATCH_LINEAR,
-                null);
+                null, QuantPoint.EMBEDDING, QuantPoint.Kind.PATCHES);
         String tokens = layerNorm("embed_norm", embedded, WeightKeys.EMBED_NORM);
 
         String shape = graph.node("Shape", List.of(INPUT), "input_shape");
@@ -131,17 +145,22 @@ public final class OnnxExporter {
             Folds.Affine projection = Folds.foldLayerNorm(layer.norm1Weight().toArray(), layer.norm1Bias().toArray(),
                     Folds.transposed(layer.qkv().toArray(), config.innerDim(), config.dim()), config.dim(),
                     config.innerDim(), null, 0);
-            w = affine(prefix + "qkv", plainNorm(prefix + "norm1", z, config.dim()), projection, layerOutput("w", l));
+            String normed = plainNorm(QuantPoint.qkvInput(l), z, config.dim());
+            w = affine(prefix + "qkv", activation(normed, l, QuantPoint.Kind.QKV_INPUT), projection,
+                    layerOutput("w", l), l);
         } else {
             String x = layerNorm(prefix + "norm1", z, WeightKeys.norm1(l));
             w = graph.node("MatMul", List.of(x, transposedWeight(WeightKeys.qkv(l))), layerOutput("w", l));
         }
-        String attended = options.form() == GraphForm.FUSED ? attentionBatched(prefix, w) : attentionPerHead(prefix, w);
+        String attended = options.form() == GraphForm.FUSED ? attentionBatched(prefix, l, w)
+                : attentionPerHead(prefix, w);
         String projected = attended;
         if (config.projectOut()) {
-            projected = graph.node("Add", List.of(
-                    graph.node("MatMul", List.of(attended, transposedWeight(WeightKeys.toOut(l) + "weight")), null),
-                    weight(WeightKeys.toOut(l) + "bias")), prefix + "to_out");
+            String input = activation(attended, l, QuantPoint.Kind.OUT_INPUT);
+            Tensor out = weights.get(WeightKeys.toOut(l) + "weight");
+            String product = graph.node("MatMul", List.of(input, productWeight(WeightKeys.toOut(l) + "weight_t",
+                    out.transposedMatrix(), out.dim(1), out.dim(0), l)), null);
+            projected = graph.node("Add", List.of(product, weight(WeightKeys.toOut(l) + "bias")), prefix + "to_out");
         }
         String zHalf = graph.node("Add", List.of(projected, z), layerOutput("z_half", l));
         String zNext = options.form() == GraphForm.FUSED ? istaFused(prefix, l, zHalf, layer)
@@ -176,10 +195,10 @@ public final class OnnxExporter {
     }
 
     /** All heads at once: {@code [N, T, K·p] → [N, K, T, p]}, batched products, back to {@code [N, T, K·p]}. */
-    private String attentionBatched(String prefix, String w) {
+    private String attentionBatched(String prefix, int l, String w) {
         int t = config.tokens();
         int p = config.dimHead();
-        String split = graph.node("Reshape", List.of(w, graph.int64Constant(prefix + "split_shape", 0, t,
+        String split = graph.node("Reshape", List.of(activation(w, l, QuantPoint.Kind.HEADS), graph.int64Constant(prefix + "split_shape", 0, t,
                 config.heads(), p)), prefix + "split");
         String heads = graph.node("Transpose", List.of(split), prefix + "heads", OnnxGraph.attrInts("perm", 0, 2, 1, 3));
         String headsT = graph.node("Transpose", List.of(split), prefix + "heads_t",
@@ -187,8 +206,9 @@ public final class OnnxExporter {
         String scale = graph.floatConstant(prefix + "scale", new float[] {(float) Math.pow(p, -0.5)});
         String scores = graph.node("Mul", List.of(graph.node("MatMul", List.of(heads, headsT), prefix + "dots"), scale),
                 prefix + "scores");
-        String attention = graph.node("Softmax", List.of(scores), prefix + "attention", OnnxGraph.attr("axis", -1L));
-        String out = graph.node("MatMul", List.of(attention, heads), prefix + "attended");
+        String attention = graph.node("Softmax", List.of(scores), QuantPoint.attention(l), OnnxGraph.attr("axis", -1L));
+        String out = graph.node("MatMul", List.of(activation(attention, l, QuantPoint.Kind.ATTENTION), heads),
+                prefix + "attended");
         String merged = graph.node("Transpose", List.of(out), prefix + "merged", OnnxGraph.attrInts("perm", 0, 2, 1, 3));
         return graph.node("Reshape", List.of(merged, graph.int64Constant(prefix + "merge_shape", 0, t,
                 config.innerDim())), prefix + "concat");
@@ -220,12 +240,15 @@ public final class OnnxExporter {
         double[] m = Folds.istaMatrix(layer.ista().toArray(), d, config.ista());
         Folds.Affine folded = Folds.foldLayerNorm(layer.norm2Weight().toArray(), layer.norm2Bias().toArray(), m, d, d,
                 null, (double) config.ista() * config.lambd());
-        String pre = affine(prefix + "ista", plainNorm(prefix + "norm2", zHalf, d), folded, prefix + "ista/pre");
+        String normed = plainNorm(QuantPoint.istaInput(l), zHalf, d);
+        String pre = affine(prefix + "ista", activation(normed, l, QuantPoint.Kind.ISTA_INPUT), folded,
+                prefix + "ista/pre", l);
         return graph.node("Relu", List.of(pre), layerOutput("z_next", l));
     }
 
     /** LayerNorm then Linear; in the fused form the affine is folded into the product. */
-    private String linearAfterNorm(String name, String input, String normPrefix, String linearPrefix, String output) {
+    private String linearAfterNorm(String name, String input, String normPrefix, String linearPrefix, String output,
+            int layer, QuantPoint.Kind kind) {
         Tensor linear = weights.get(linearPrefix + "weight");
         int out = linear.dim(0);
         int in = linear.dim(1);
@@ -233,7 +256,8 @@ public final class OnnxExporter {
             Folds.Affine folded = Folds.foldLayerNorm(weights.get(normPrefix + "weight").toArray(),
                     weights.get(normPrefix + "bias").toArray(), Folds.transposed(linear.toArray(), out, in), in, out,
                     weights.get(linearPrefix + "bias").toArray(), 0);
-            return affine(name, plainNorm(name + "/norm", input, in), folded, output);
+            String normed = plainNorm(name + "/norm", input, in);
+            return affine(name, activation(normed, layer, kind), folded, output, layer);
         }
         String normed = layerNorm(name + "/norm", input, normPrefix);
         String product = graph.node("MatMul", List.of(normed, transposedWeight(linearPrefix + "weight")),
@@ -241,11 +265,35 @@ public final class OnnxExporter {
         return graph.node("Add", List.of(product, weight(linearPrefix + "bias")), output != null ? output : name);
     }
 
-    private String affine(String name, String input, Folds.Affine folded, String output) {
-        String w = graph.weight(name + "/folded_weight", folded.weight(), folded.in(), folded.out());
+    private String affine(String name, String input, Folds.Affine folded, String output, int layer) {
+        String w = productWeight(name + "/folded_weight", folded.weight(), folded.in(), folded.out(), layer);
         String b = graph.floatConstant(name + "/folded_bias", folded.bias(), folded.out());
         String product = graph.node("MatMul", List.of(input, w), name + "/matmul");
         return graph.node("Add", List.of(product, b), output != null ? output : name);
+    }
+
+    /** The input of a product: itself, or its INT8 quantization dequantized when the table quantizes it. */
+    private String activation(String tensor, int layer, QuantPoint.Kind kind) {
+        QuantPoint point = new QuantPoint(tensor, layer, kind);
+        if (quantization == null || !quantization.quantizes(point)) {
+            return tensor;
+        }
+        String scale = graph.floatConstant(tensor + "/scale", new float[] {quantization.scale(point)});
+        String zero = unitConstants.computeIfAbsent("int8_zero", key -> graph.int8Constant(key, new byte[1]));
+        String quantized = graph.node("QuantizeLinear", List.of(tensor, scale, zero), tensor + "/quantized");
+        return graph.node("DequantizeLinear", List.of(quantized, scale, zero), tensor + "/dequantized");
+    }
+
+    /** A product's {@code [in, out]} weight: float, or INT8 with one scale per output column and its dequantization. */
+    private String productWeight(String name, float[] values, int in, int out, int layer) {
+        if (quantization == null || !quantization.quantizesLayer(layer)) {
+            return graph.weight(name, values, in, out);
+        }
+        float[] scales = Int8.columnScales(values, in, out);
+        String quantized = graph.int8Constant(name + "_int8", Int8.quantizeColumns(values, in, out, scales), in, out);
+        String scale = graph.floatConstant(name + "_scale", scales, out);
+        String zero = graph.int8Constant(name + "_zero_point", new byte[out], out);
+        return graph.node("DequantizeLinear", List.of(quantized, scale, zero), name, OnnxGraph.attr("axis", 1L));
     }
 
     private String layerNorm(String name, String input, String prefix) {

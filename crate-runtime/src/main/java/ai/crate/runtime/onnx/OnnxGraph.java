@@ -54,6 +54,12 @@ final class OnnxGraph {
         return name;
     }
 
+    /** An int8 constant (quantized weights, zero points); no dimensions make a scalar. */
+    String int8Constant(String name, byte[] values, long... dims) {
+        initializers.add(tensor(name, OnnxMl.TensorProto.DataType.INT8, values, dims));
+        return name;
+    }
+
     /** A rank-0 int64 constant, for {@code Gather} of a single index. */
     String int64Scalar(String name, long value) {
         ByteBuffer bytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);

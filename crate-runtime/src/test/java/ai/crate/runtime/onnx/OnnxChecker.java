@@ -7,16 +7,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the {@code onnx} package's checker ({@code onnx.checker.check_model(path, full_check=True)}) on a file, through
- * Debian's {@code python3-onnx}, which {@code .ci/run} installs. {@link #unavailableReason()} says why tests skip.
+ * Debian's {@code python3-onnx}, which {@code .ci/run} installs (shared with other modules' tests as crate-runtime's
+ * test jar). {@link #unavailableReason()} says why tests skip.
  */
-final class OnnxChecker {
+public final class OnnxChecker {
     private static final String PYTHON = "/usr/bin/python3";
 
     private OnnxChecker() {
     }
 
     /** Null when the checker can run here, else why not. */
-    static String unavailableReason() {
+    public static String unavailableReason() {
         try {
             Result result = run("import onnx");
             return result.code == 0 ? null : "python3-onnx is not installed (apt-get install python3-onnx): "
@@ -27,13 +28,13 @@ final class OnnxChecker {
     }
 
     /** The checker's verdict: exit code 0 and its output. */
-    static Result check(Path model) throws IOException {
+    public static Result check(Path model) throws IOException {
         return run("import onnx, sys; onnx.checker.check_model(sys.argv[1], full_check=True);"
                 + " m = onnx.load(sys.argv[1], load_external_data=False);"
                 + " print('ok opset', m.opset_import[0].version, 'ir', m.ir_version)", model.toString());
     }
 
-    record Result(int code, String output) {
+    public record Result(int code, String output) {
     }
 
     private static Result run(String script, String... args) throws IOException {

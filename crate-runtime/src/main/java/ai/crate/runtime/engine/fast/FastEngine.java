@@ -8,6 +8,7 @@ import ai.crate.runtime.engine.ImageBatches;
 import ai.crate.runtime.engine.LayerObserver;
 import ai.crate.runtime.engine.LayerTensors;
 import ai.crate.runtime.model.CrateWeights;
+import ai.crate.runtime.quant.QuantizationTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +24,13 @@ import java.util.concurrent.locks.StampedLock;
  * OpenBLAS products on off-heap memory, Vector API row kernels, and one pool of {@code threads} workers splitting every
  * step. One instance is meant to be shared by all the threads of a process (for Flink, one per TaskManager): each call
  * borrows its own {@link Workspace}, so concurrent calls are safe and steady-state calls allocate only the returned
- * logits. Requires {@code --add-modules=jdk.incubator.vector}.
+ * logits. Requires {@code --add-modules=jdk.incubator.vector}. Built with a {@link QuantizationTable}, it simulates the
+ * INT8 graph instead ({@code fast-int8}): weights and product inputs rounded to the INT8 grid, float arithmetic
+ * otherwise; a verification path, slower than the float one, and the {@code w} its observers see is the rounded one.
  */
 public final class FastEngine implements CrateEngine {
     public static final String NAME = "fast";
+    public static final String INT8_NAME = "fast-int8";
     private static final Logger LOG = LoggerFactory.getLogger(FastEngine.class);
     private static final int MIN_ROWS_PER_BLOCK = 48;
     /** How far below the shared shift a row's largest score may lie before exponentials could underflow. */
@@ -40,13 +44,23 @@ public final class FastEngine implements CrateEngine {
     private final float scale;
     private final StampedLock lifecycle = new StampedLock();
     private final LongAdder perRowShiftHeads = new LongAdder();
+    private final FakeQuantizer quantizer;
     private volatile boolean closed;
 
     public FastEngine(CrateWeights weights, EngineOptions options) {
+        this(weights, options, null);
+    }
+
+    /** An engine that simulates the INT8 graph of {@code quantization}, or the float engine when it is null. */
+    public FastEngine(CrateWeights weights, EngineOptions options, QuantizationTable quantization) {
         Blas.load();
         long start = System.nanoTime();
         this.config = weights.config();
-        this.weights = new FastWeights(weights);
+        if (quantization != null) {
+            quantization.requireFor(config, "quantization table");
+        }
+        this.quantizer = quantization != null ? new FakeQuantizer(config, quantization) : null;
+        this.weights = new FastWeights(weights, quantization);
         this.pool = new WorkerPool(options.threads());
         this.scale = (float) Math.pow(config.dimHead(), -0.5);
         LOG.info("fast: folded weights prepared in {} ms ({} threads, OpenBLAS)", (System.nanoTime() - start) / 1_000_000,
@@ -65,7 +79,7 @@ public final class FastEngine implements CrateEngine {
 
     @Override
     public String name() {
-        return NAME;
+        return quantizer != null ? INT8_NAME : NAME;
     }
 
     @Override
@@ -142,7 +156,7 @@ public final class FastEngine implements CrateEngine {
 
         boolean trace = observer.wantsLayers();
         for (int l = 0; l < config.depth(); l++) {
-            pass.layer(weights.layers.get(l), l == config.depth() - 1);
+            pass.layer(weights.layers.get(l), l, l == config.depth() - 1);
             pass.gemm(pass.rows, inner, d, ws.x, pass.layer.qkv(), 0f, ws.w, pass.qkvBias);
             pool.run(batch * config.heads(), pass.attention);
             if (pass.layer.toOut() != null) {
@@ -186,6 +200,7 @@ public final class FastEngine implements CrateEngine {
         private int batch;
         private int rows;
         private FastWeights.Layer layer;
+        private int layerIndex;
         private boolean lastLayer;
         private int gemmRows;
         private int gemmN;
@@ -218,14 +233,16 @@ public final class FastEngine implements CrateEngine {
             firstNorm = (worker, block) -> {
                 for (int r = blockStart(rows, block); r < blockEnd(rows, block); r++) {
                     RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
+                    quantize(ws.x, r, d, qkvInputScale(0));
                 }
             };
             attention = (worker, task) -> FastEngine.this.attention(ws, worker, task / config.heads(),
-                    task % config.heads());
+                    task % config.heads(), layerIndex);
             residualNorm = (worker, block) -> {
                 for (int r = blockStart(rows, block); r < blockEnd(rows, block); r++) {
                     RowOps.add(ws.z.bytes(), (long) r * d, ws.concat.bytes(), (long) r * inner, d);
                     RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
+                    quantize(ws.x, r, d, quantizer != null ? quantizer.istaInput[layerIndex] : 0f);
                 }
             };
             poolTokens = (worker, image) -> poolImage(ws, image);
@@ -237,12 +254,14 @@ public final class FastEngine implements CrateEngine {
             qkvBias = (worker, r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     RowOps.addBias(ws.w.bytes(), (long) r * inner, inner, layer.qkvBias(), false);
+                    quantize(ws.w, r, inner, quantizer != null ? quantizer.heads[layerIndex] : 0f);
                 }
             };
             outBiasNorm = (worker, r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     RowOps.addBiasThenNorm(ws.z.bytes(), (long) r * d, d, layer.toOutBias(), false, ws.x.bytes(),
                             (long) r * d, eps);
+                    quantize(ws.x, r, d, quantizer != null ? quantizer.istaInput[layerIndex] : 0f);
                 }
             };
             istaBiasReluNorm = (worker, r0, r1) -> {
@@ -252,6 +271,7 @@ public final class FastEngine implements CrateEngine {
                     } else {
                         RowOps.addBiasThenNorm(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true, ws.x.bytes(),
                                 (long) r * d, eps);
+                        quantize(ws.x, r, d, qkvInputScale(layerIndex + 1));
                     }
                 }
             };
@@ -277,9 +297,18 @@ public final class FastEngine implements CrateEngine {
             layer = null;
         }
 
-        void layer(FastWeights.Layer current, boolean last) {
+        void layer(FastWeights.Layer current, int index, boolean last) {
             layer = current;
+            layerIndex = index;
             lastLayer = last;
+        }
+
+        private float qkvInputScale(int l) {
+            return quantizer != null ? quantizer.qkvInput[l] : 0f;
+        }
+
+        private void quantize(NativeFloats rowsOf, int row, int width, float scale) {
+            FakeQuantizer.apply(rowsOf.bytes(), (long) row * width, width, scale);
         }
 
         /** {@code C[rows, n] = A[rows, k] · B[k, n] + beta·C}, row blocks in parallel, then the epilogue per block. */
@@ -343,6 +372,9 @@ public final class FastEngine implements CrateEngine {
         }
         for (int r = 0; r < n; r++) {
             RowOps.layerNorm(out, r * patchDim, patchDim, CrateConfig.LAYER_NORM_EPS);
+            if (quantizer != null) {
+                FakeQuantizer.apply(out, r * patchDim, patchDim, quantizer.patches);
+            }
         }
         ws.patches.put((long) image * n * patchDim, out, n * patchDim);
     }
@@ -373,7 +405,7 @@ public final class FastEngine implements CrateEngine {
      * half the exponentials. Rows whose own largest score is far below the shared shift would underflow; then the head
      * takes the general path with a shift per row.
      */
-    private void attention(Workspace ws, int worker, int image, int head) {
+    private void attention(Workspace ws, int worker, int image, int head, int layer) {
         int t = config.tokens();
         int p = config.dimHead();
         int inner = config.innerDim();
@@ -383,6 +415,10 @@ public final class FastEngine implements CrateEngine {
         int stride = ws.scoreStride;
         ByteBuffer s = scores.bytes();
         float[] sums = ws.rowSums[worker];
+        if (quantizer != null && quantizer.attention[layer] != 0f) {
+            quantizedAttention(ws, blas, scores, offset, quantizer.attention[layer], layer);
+            return;
+        }
         blas.syrkUpper(t, p, scale, ws.w, offset, inner, scores, 0, stride);
         float shift = Float.NEGATIVE_INFINITY;
         float lowestDiagonal = Float.POSITIVE_INFINITY;
@@ -408,6 +444,36 @@ public final class FastEngine implements CrateEngine {
         ByteBuffer out = ws.concat.bytes();
         for (int r = 0; r < t; r++) {
             RowOps.scale(out, offset + (long) r * inner, p, 1f / sums[r]);
+        }
+        quantizeConcat(ws, offset, layer);
+    }
+
+    /** One head of the INT8 graph: the normalised attention rounded to its grid before the weighted sum. */
+    private void quantizedAttention(Workspace ws, Blas blas, NativeFloats scores, long offset, float attentionScale,
+            int layer) {
+        int t = config.tokens();
+        int p = config.dimHead();
+        int inner = config.innerDim();
+        int stride = ws.scoreStride;
+        ByteBuffer s = scores.bytes();
+        blas.gemm(true, t, t, p, scale, ws.w, offset, inner, ws.w, offset, inner, 0f, scores, 0, stride);
+        for (int r = 0; r < t; r++) {
+            float sum = RowOps.softmaxNumeratorsPadded(s, (long) r * stride, t, stride);
+            RowOps.scale(s, (long) r * stride, t, 1f / sum);
+            FakeQuantizer.apply(s, (long) r * stride, t, attentionScale);
+        }
+        blas.gemm(false, t, p, t, 1f, scores, 0, stride, ws.w, offset, inner, 0f, ws.concat, offset, inner);
+        quantizeConcat(ws, offset, layer);
+    }
+
+    private void quantizeConcat(Workspace ws, long offset, int layer) {
+        if (quantizer == null || !config.projectOut()) {
+            return;
+        }
+        int inner = config.innerDim();
+        for (int r = 0; r < config.tokens(); r++) {
+            FakeQuantizer.apply(ws.concat.bytes(), offset + (long) r * inner, config.dimHead(),
+                    quantizer.outInput[layer]);
         }
     }
 
@@ -437,6 +503,9 @@ public final class FastEngine implements CrateEngine {
             }
         }
         RowOps.layerNorm(pooled, target, pooled, target, d, null, null, CrateConfig.LAYER_NORM_EPS);
+        if (quantizer != null) {
+            FakeQuantizer.apply(pooled, target, d, quantizer.headInput);
+        }
     }
 
     /** What to do with a block of output rows right after its product, on the same worker. */

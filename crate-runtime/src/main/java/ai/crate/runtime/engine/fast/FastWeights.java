@@ -4,6 +4,9 @@ import ai.crate.runtime.config.CrateConfig;
 import ai.crate.runtime.model.CrateWeights;
 import ai.crate.runtime.model.Folds;
 import ai.crate.runtime.model.WeightKeys;
+import ai.crate.runtime.quant.Int8;
+import ai.crate.runtime.quant.QuantPoint;
+import ai.crate.runtime.quant.QuantizationTable;
 import ai.crate.runtime.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -14,7 +17,8 @@ import java.util.stream.IntStream;
  * The fast engine's weights: every LayerNorm affine that a product follows is folded into it, the ISTA step is one
  * matrix {@code diag(γ₂)·(I + η(D − DᵀD))} with bias {@code β₂·M − ηλ}, and all matrices live off-heap in
  * {@code [in, out]} layout for OpenBLAS. Only the embedding LayerNorm keeps its affine (the position embedding
- * follows it, not a product).
+ * follows it, not a product). With a {@link QuantizationTable}, the product weights of every quantized layer are
+ * replaced by their per-column INT8 quantization, dequantized: what the INT8 graph multiplies by.
  */
 final class FastWeights implements AutoCloseable {
     /** One layer: projection {@code [d, K·p]} and bias, output projection {@code [K·p, d]} (or null), ISTA {@code [d, d]}. */
@@ -33,12 +37,13 @@ final class FastWeights implements AutoCloseable {
     final float[] headBias;
     private final List<NativeFloats> blocks = new ArrayList<>();
 
-    FastWeights(CrateWeights weights) {
+    FastWeights(CrateWeights weights, QuantizationTable quantization) {
         CrateConfig config = weights.config();
         int d = config.dim();
         int inner = config.innerDim();
         Folds.Affine patchFold = foldLinear(weights, WeightKeys.PATCH_NORM, WeightKeys.PATCH_LINEAR);
-        patch = keep(NativeFloats.of(patchFold.weight()));
+        patch = keep(NativeFloats.of(product(patchFold.weight(), config.patchDim(), d, QuantPoint.EMBEDDING,
+                quantization)));
         patchBias = patchFold.bias();
         embedGamma = weights.get(WeightKeys.EMBED_NORM + "weight").toArray();
         embedBeta = weights.get(WeightKeys.EMBED_NORM + "bias").toArray();
@@ -52,14 +57,14 @@ final class FastWeights implements AutoCloseable {
             NativeFloats toOut = null;
             float[] toOutBias = null;
             if (layer.toOutWeight() != null) {
-                toOut = NativeFloats.of(layer.toOutWeight().transposedMatrix());
+                toOut = NativeFloats.of(product(layer.toOutWeight().transposedMatrix(), inner, d, l, quantization));
                 toOutBias = layer.toOutBias().toArray();
             }
             double[] m = Folds.istaMatrix(layer.ista().toArray(), d, config.ista());
             Folds.Affine ista = Folds.foldLayerNorm(layer.norm2Weight().toArray(), layer.norm2Bias().toArray(), m, d, d,
                     null, (double) config.ista() * config.lambd());
-            folded[l] = new Layer(NativeFloats.of(qkv.weight()), qkv.bias(), toOut, toOutBias,
-                    NativeFloats.of(ista.weight()), ista.bias());
+            folded[l] = new Layer(NativeFloats.of(product(qkv.weight(), d, inner, l, quantization)), qkv.bias(), toOut,
+                    toOutBias, NativeFloats.of(product(ista.weight(), d, d, l, quantization)), ista.bias());
         });
         List<Layer> list = new ArrayList<>();
         for (Layer layer : folded) {
@@ -72,7 +77,8 @@ final class FastWeights implements AutoCloseable {
         }
         layers = List.copyOf(list);
         Folds.Affine headFold = foldLinear(weights, WeightKeys.HEAD_NORM, WeightKeys.HEAD_LINEAR);
-        head = keep(NativeFloats.of(headFold.weight()));
+        head = keep(NativeFloats.of(product(headFold.weight(), d, config.numClasses(), config.depth(),
+                quantization)));
         headBias = headFold.bias();
     }
 
@@ -83,6 +89,12 @@ final class FastWeights implements AutoCloseable {
         long inner = config.innerDim();
         long perLayer = t * d * inner + 2 * t * t * inner + t * d * d + (config.projectOut() ? t * inner * d : 0);
         return (long) config.numPatches() * config.patchDim() * d + config.depth() * perLayer + d * config.numClasses();
+    }
+
+    /** A product's {@code [in, out]} weight as the engine multiplies by it: float, or fake-quantized per column. */
+    private static float[] product(float[] weight, int in, int out, int layer, QuantizationTable quantization) {
+        return quantization != null && quantization.quantizesLayer(layer) ? Int8.fakeQuantizeColumns(weight, in, out)
+                : weight;
     }
 
     private static Folds.Affine foldLinear(CrateWeights weights, String normPrefix, String linearPrefix) {

@@ -41,7 +41,7 @@ public final class OnnxRuntimeEngine implements CrateEngine {
     private final OrtEnvironment environment;
     private final OrtSession session;
     private final boolean cuda;
-    private final GraphForm form;
+    private final OnnxExportOptions export;
     private volatile OrtSession tracedSession;
 
     /** An engine over the fused export of {@code weights}. */
@@ -51,16 +51,22 @@ public final class OnnxRuntimeEngine implements CrateEngine {
 
     /** An engine over the given graph form of {@code weights} (the reference form, for fair comparisons). */
     public OnnxRuntimeEngine(CrateWeights weights, EngineOptions options, GraphForm form) {
+        this(weights, options, OnnxExportOptions.of(form));
+    }
+
+    /** An engine over the export of {@code weights} that {@code export} describes (an INT8 graph, for instance). */
+    public OnnxRuntimeEngine(CrateWeights weights, EngineOptions options, OnnxExportOptions export) {
         this.config = weights.config();
         this.weights = weights;
         this.options = options;
         this.environment = OrtEnvironment.getEnvironment();
         this.cuda = cudaAvailable();
         long start = System.nanoTime();
-        this.form = form;
-        OnnxMl.ModelProto model = OnnxExporter.export(weights, OnnxExportOptions.of(form));
+        this.export = export;
+        OnnxMl.ModelProto model = OnnxExporter.export(weights, export);
         this.session = open(model.toByteArray());
-        LOG.info("onnxruntime: {} graph exported and loaded in {} ms ({} threads, {})", form.key(),
+        LOG.info("onnxruntime: {}{} graph exported and loaded in {} ms ({} threads, {})", export.form().key(),
+                export.quantization() != null ? " INT8" : "",
                 (System.nanoTime() - start) / 1_000_000, options.threads(), cuda ? "CUDA" : "CPU");
     }
 
@@ -68,7 +74,7 @@ public final class OnnxRuntimeEngine implements CrateEngine {
     public OnnxRuntimeEngine(Path onnxFile, CrateConfig config, EngineOptions options) {
         this.config = config;
         this.weights = null;
-        this.form = GraphForm.FUSED;
+        this.export = OnnxExportOptions.of(GraphForm.FUSED);
         this.options = options;
         this.environment = OrtEnvironment.getEnvironment();
         this.cuda = cudaAvailable();
@@ -138,7 +144,7 @@ public final class OnnxRuntimeEngine implements CrateEngine {
                 traced = tracedSession;
                 if (traced == null) {
                     OnnxMl.ModelProto model = OnnxExporter.export(weights,
-                            OnnxExportOptions.of(form).withAllLayerOutputs());
+                            export.withAllLayerOutputs());
                     traced = open(model.toByteArray());
                     tracedSession = traced;
                 }
