@@ -57,7 +57,8 @@ class Int8ExportTest {
         OnnxMl.ModelProto model = OnnxExporter.export(weights, OnnxExportOptions.int8(all));
         int products = 2 + CONFIG.depth() * (CONFIG.projectOut() ? 3 : 2);
         assertThat(count(model, "QuantizeLinear")).isEqualTo(QuantPoint.all(CONFIG).size());
-        assertThat(count(model, "DequantizeLinear")).isEqualTo(QuantPoint.all(CONFIG).size() + products);
+        assertThat(count(model, "DequantizeLinear")).as("the heads are dequantized once per product")
+                .isEqualTo(QuantPoint.all(CONFIG).size() + CONFIG.depth() + products);
         assertThat(model.getGraph().getInitializerList().stream()
                 .filter(t -> t.getDataType() == OnnxMl.TensorProto.DataType.INT8_VALUE && t.getDimsCount() == 2))
                 .hasSize(products);
@@ -65,9 +66,12 @@ class Int8ExportTest {
                 .filter(t -> t.getName().endsWith("zero_point") || t.getName().equals("int8_zero")))
                 .allSatisfy(t -> assertThat(t.getRawData().toByteArray()).containsOnly(0));
         for (OnnxMl.NodeProto node : model.getGraph().getNodeList()) {
-            if (node.getOpType().equals("MatMul") && !node.getOutput(0).endsWith("dots")
-                    && !node.getOutput(0).endsWith("attended")) {
-                assertThat(node.getInput(0)).as(node.getName()).endsWith("/dequantized");
+            if (node.getOpType().equals("MatMul")) {
+                assertThat(node.getInputList()).as(node.getName()).allSatisfy(input ->
+                        assertThat(input).matches(".*/dequantized|.*_weight|.*weight_t"));
+            }
+            if (node.getOpType().equals("Transpose") && node.getOutput(0).contains("heads")) {
+                assertThat(node.getInput(0)).as("heads are transposed as INT8").endsWith("split");
             }
         }
 

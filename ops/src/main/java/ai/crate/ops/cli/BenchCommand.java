@@ -1,5 +1,8 @@
 package ai.crate.ops.cli;
 
+import ai.crate.calibration.Calibration;
+import ai.crate.calibration.CalibrationImages;
+import ai.crate.calibration.CalibrationMethod;
 import ai.crate.runtime.config.CrateConfig;
 import ai.crate.runtime.config.CrateConfigJson;
 import ai.crate.runtime.config.PartialConfig;
@@ -14,9 +17,12 @@ import ai.crate.runtime.load.ModelLoader;
 import ai.crate.runtime.model.CrateWeights;
 import ai.crate.runtime.model.RandomWeights;
 import ai.crate.runtime.onnx.GraphForm;
+import ai.crate.runtime.onnx.OnnxExportOptions;
+import ai.crate.runtime.quant.QuantizationTable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -60,9 +66,15 @@ final class BenchCommand implements Callable<Integer> {
             + " engine's fraction of it (folded-graph multiply-adds for the fast engine).")
     boolean peak;
 
-    @Option(names = "--compare", paramLabel = "onnxruntime",
-            description = "Also time ONNX Runtime on the reference-graph and fused exports, same threads, same run.")
+    @Option(names = "--compare", paramLabel = "onnxruntime|onnxruntime-int8",
+            description = "Also time ONNX Runtime, same threads, same run: onnxruntime on the reference-graph and fused"
+                    + " exports; onnxruntime-int8 on the fused export and its INT8 Q/DQ graph.")
     String compare;
+
+    @Option(names = "--calibration", paramLabel = "T.json|BUNDLE",
+            description = "With --compare onnxruntime-int8: the calibration table (a file, or a bundle holding"
+                    + " calibration.json); default: ranges measured on the bench's own images.")
+    Path calibration;
 
     @Option(names = "--train", description = "Time training instead: forward, backward and an SGD step per batch.")
     boolean train;
@@ -107,8 +119,9 @@ final class BenchCommand implements Callable<Integer> {
                     .line(subject(weights)));
             return 0;
         }
-        if (compare != null && !compare.equals(OnnxRuntimeEngine.NAME)) {
-            throw new IllegalArgumentException("--compare supports onnxruntime only, got '" + compare + "'");
+        if (compare != null && !compare.equals(OnnxRuntimeEngine.NAME) && !compare.equals(ONNXRUNTIME_INT8)) {
+            throw new IllegalArgumentException("--compare supports onnxruntime and " + ONNXRUNTIME_INT8 + ", got '"
+                    + compare + "'");
         }
         CrateWeights weights = weights();
         EngineOptions options = (threads == null ? EngineOptions.defaults() : new EngineOptions(threads))
@@ -130,7 +143,9 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "peak sgemm_gflops=%.1f engine_real_gflops=%.1f fraction_of_peak=%.2f%n",
                     peakGflops, achieved, achieved / peakGflops);
         }
-        if (compare != null) {
+        if (ONNXRUNTIME_INT8.equals(compare)) {
+            compareInt8(weights, options, images);
+        } else if (compare != null) {
             BenchResult reference;
             try (CrateEngine ort = new OnnxRuntimeEngine(weights, options, GraphForm.REFERENCE)) {
                 reference = BenchResult.measure(ort, images, batch, warmup, seconds);
@@ -146,6 +161,39 @@ final class BenchCommand implements Callable<Integer> {
                     main.imagesPerSecond() / fused.imagesPerSecond());
         }
         return 0;
+    }
+
+    /** ONNX Runtime on the fused FP32 graph, then on its INT8 Q/DQ graph, same images and threads. */
+    private void compareInt8(CrateWeights weights, EngineOptions options, float[] images) throws Exception {
+        QuantizationTable table = calibrationTable(weights, options, images);
+        BenchResult fp32;
+        try (CrateEngine ort = new OnnxRuntimeEngine(weights, options, GraphForm.FUSED)) {
+            fp32 = BenchResult.measure(ort, images, batch, warmup, seconds);
+        }
+        System.out.println(fp32.line(subject(weights) + " graph=fused precision=fp32"));
+        BenchResult int8;
+        try (CrateEngine ort = new OnnxRuntimeEngine(weights, options, OnnxExportOptions.int8(table))) {
+            int8 = BenchResult.measure(ort, images, batch, warmup, seconds);
+        }
+        System.out.println(int8.line(subject(weights) + " graph=fused-qdq precision=int8 float_layers="
+                + table.floatLayers().size()));
+        System.out.printf(Locale.ROOT, "ratio onnxruntime(int8)/onnxruntime(fp32)=%.2f%n",
+                int8.imagesPerSecond() / fp32.imagesPerSecond());
+    }
+
+    private QuantizationTable calibrationTable(CrateWeights weights, EngineOptions options, float[] images)
+            throws Exception {
+        if (calibration != null) {
+            Path file = Files.isDirectory(calibration) ? calibration.resolve(QuantizationTable.FILE) : calibration;
+            QuantizationTable table = QuantizationTable.read(file);
+            table.requireFor(weights.config(), file.toString());
+            return table;
+        }
+        CalibrationImages set = new CalibrationImages(images, batch, images.length / batch, "bench images");
+        try (CrateEngine fast = new FastEngine(weights, options)) {
+            return Calibration.collect(weights, set, fast, Calibration.Settings.defaults(CalibrationMethod.MAX),
+                    Calibration.Listener.SILENT);
+        }
     }
 
     private void runPipeline(CrateWeights weights, BenchResult engineAlone) throws Exception {
@@ -171,6 +219,8 @@ final class BenchCommand implements Callable<Integer> {
                 result.latencyFrames(), result.p50Millis(), result.p99Millis(), bound, maxWaitMillis, batchMillis,
                 result.p99Millis() <= bound ? "within" : "OVER");
     }
+
+    private static final String ONNXRUNTIME_INT8 = "onnxruntime-int8";
 
     private String subject(CrateWeights weights) {
         CrateConfig c = weights.config();
