@@ -21,7 +21,7 @@ import java.util.List;
  * {@link #measure} then runs the Java simulation of one quantization table, and {@link #withOnnxRuntime} also runs
  * ONNX Runtime on its Q/DQ graph. Holds engines: close it.
  */
-final class Int8Verification implements AutoCloseable {
+public final class Int8Verification implements AutoCloseable {
     private final CrateWeights weights;
     private final CrateConfig config;
     private final CalibrationImages images;
@@ -31,7 +31,7 @@ final class Int8Verification implements AutoCloseable {
     private final LayerSums fp32Layers;
     private final FastEngine fp32;
 
-    Int8Verification(CrateWeights weights, CalibrationImages images, EngineOptions options, int batch) {
+    public Int8Verification(CrateWeights weights, CalibrationImages images, EngineOptions options, int batch) {
         this.weights = weights;
         this.config = weights.config();
         this.images = images;
@@ -44,7 +44,7 @@ final class Int8Verification implements AutoCloseable {
     }
 
     /** The Java INT8 simulation of {@code table} against FP32, with per-layer comparisons. */
-    VerificationResult measure(QuantizationTable table) {
+    public VerificationResult measure(QuantizationTable table) {
         float[] logits = new float[fp32Logits.length];
         LayerSums int8Layers = new LayerSums(config.depth());
         try (FastEngine int8 = new FastEngine(weights, options, table)) {
@@ -61,7 +61,7 @@ final class Int8Verification implements AutoCloseable {
     }
 
     /** {@code result} with ONNX Runtime's agreement on the Q/DQ graph of {@code table} added. */
-    VerificationResult withOnnxRuntime(VerificationResult result, QuantizationTable table) {
+    public VerificationResult withOnnxRuntime(VerificationResult result, QuantizationTable table) {
         float[] ort = new float[fp32Logits.length];
         float[] java = new float[fp32Logits.length];
         try (CrateEngine engine = new OnnxRuntimeEngine(weights, options, OnnxExportOptions.int8(table));

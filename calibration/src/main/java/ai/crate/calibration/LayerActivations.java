@@ -11,7 +11,7 @@ import ai.crate.runtime.model.CrateWeights;
  * that engines do not hand out: each head's attention, the heads' concatenated output, the layer's input, and the
  * plain (affine-free) LayerNorms the fused graph multiplies. Not thread-safe: one per thread.
  */
-final class LayerActivations {
+public final class LayerActivations {
     private final CrateConfig config;
     private final CrateWeights weights;
     private final float scale;
@@ -19,7 +19,7 @@ final class LayerActivations {
     private final float[] headT;
     private final float[] attended;
 
-    LayerActivations(CrateWeights weights) {
+    public LayerActivations(CrateWeights weights) {
         this.config = weights.config();
         this.weights = weights;
         this.scale = (float) Math.pow(config.dimHead(), -0.5);
@@ -31,7 +31,7 @@ final class LayerActivations {
     }
 
     /** {@code softmax(scale·w_k·w_kᵀ)} of head {@code k} into {@code out [tokens, tokens]}. */
-    void attention(LayerTensors tensors, int k, float[] out) {
+    public void attention(LayerTensors tensors, int k, float[] out) {
         int t = config.tokens();
         int p = config.dimHead();
         int inner = config.innerDim();
