@@ -3,6 +3,9 @@ package ai.crate.calibration;
 import ai.crate.ingest.FrameRecords;
 import ai.crate.ingest.broker.EmbeddedKafkaBroker;
 import ai.crate.ingest.proto.Frame;
+import ai.crate.ingest.video.VideoWriter;
+import ai.crate.patchify.ChannelOrder;
+import ai.crate.patchify.DecodedImage;
 import ai.crate.patchify.FrameFormat;
 import ai.crate.patchify.PreprocessSpec;
 import ai.crate.runtime.npy.Npy;
@@ -59,6 +62,34 @@ class CalibrationSourcesTest {
         Path notVideo = Files.writeString(dir.resolve("notes.mp4"), "not a video");
         assertThatThrownBy(() -> CalibrationSources.read(notVideo.toString(), SPEC, 10, n -> { }))
                 .isInstanceOf(CalibrationException.class).hasMessageContaining(notVideo.toString());
+    }
+
+    @Test
+    void framesAreSpreadOverAnH264Video(@TempDir Path dir) throws Exception {
+        Path video = dir.resolve("clip.mp4");
+        try (VideoWriter writer = new VideoWriter(video, 96, 80, 25)) {
+            for (int i = 0; i < 40; i++) {
+                BufferedImage frame = ImageIO.read(new java.io.ByteArrayInputStream(jpeg(i % 7)));
+                byte[] pixels = new byte[96 * 80 * 3];
+                for (int y = 0; y < 80; y++) {
+                    for (int x = 0; x < 96; x++) {
+                        int rgb = frame.getRGB(Math.min(x, 79), y);
+                        pixels[(y * 96 + x) * 3] = (byte) (rgb >> 16);
+                        pixels[(y * 96 + x) * 3 + 1] = (byte) (rgb >> 8);
+                        pixels[(y * 96 + x) * 3 + 2] = (byte) rgb;
+                    }
+                }
+                writer.write(new DecodedImage(96, 80, ChannelOrder.RGB, pixels));
+            }
+        }
+        int[] reported = new int[1];
+        CalibrationImages images = CalibrationSources.read(video.toString(), SPEC, 10, n -> reported[0] = n);
+        assertThat(images.count()).isEqualTo(10);
+        assertThat(reported[0]).isEqualTo(10);
+        assertThat(images.source()).contains("clip.mp4", "10 of");
+        float[] values = images.images();
+        assertThat(java.util.stream.IntStream.range(0, values.length).filter(i -> values[i] != values[0]).count())
+                .as("frames differ").isPositive();
     }
 
     @Test
