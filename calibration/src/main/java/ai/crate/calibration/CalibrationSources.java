@@ -6,8 +6,6 @@ import ai.crate.ingest.source.FrameSource;
 import ai.crate.ingest.source.FrameSources;
 import ai.crate.ingest.source.SourceFrame;
 import ai.crate.ingest.source.SourceSettings;
-import ai.crate.patchify.ChannelOrder;
-import ai.crate.patchify.DecodedImage;
 import ai.crate.patchify.EncodedFrame;
 import ai.crate.patchify.FastPreprocessor;
 import ai.crate.patchify.FrameFormat;
@@ -25,7 +23,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -186,7 +183,7 @@ public final class CalibrationSources {
                     continue;
                 }
                 float[] image = new float[spec.imageFloats()];
-                preprocessor.preprocess(copy(frame.bgr()), image, 0);
+                preprocessor.preprocess(frame.copyPixels(), image, 0);
                 frames.add(image);
                 progress.accept(frames.size());
                 if (frames.size() >= limit) {
@@ -204,20 +201,6 @@ public final class CalibrationSources {
             System.arraycopy(frames.get(i), 0, images, i * spec.imageFloats(), spec.imageFloats());
         }
         return images(images, frames.size(), spec, uri + " (" + frames.size() + " of " + read + " frames)");
-    }
-
-    private static DecodedImage copy(Mat bgr) {
-        int width = bgr.cols();
-        int height = bgr.rows();
-        byte[] pixels = new byte[width * height * 3];
-        if (bgr.isContinuous()) {
-            bgr.data().get(pixels);
-        } else {
-            for (int y = 0; y < height; y++) {
-                bgr.ptr(y).get(pixels, y * width * 3, width * 3);
-            }
-        }
-        return new DecodedImage(width, height, ChannelOrder.BGR, pixels);
     }
 
     /** {@code kafka://HOST:PORT[,HOST:PORT]/TOPIC}: the topic's frames from the beginning, up to its end now. */

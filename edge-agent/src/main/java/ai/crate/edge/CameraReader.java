@@ -6,9 +6,6 @@ import ai.crate.ingest.source.FrameSource;
 import ai.crate.ingest.source.FrameSources;
 import ai.crate.ingest.source.SourceFrame;
 import ai.crate.ingest.source.SourceSettings;
-import ai.crate.patchify.ChannelOrder;
-import ai.crate.patchify.DecodedImage;
-import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +57,7 @@ final class CameraReader implements Runnable {
                     next = Math.max(next + interval, System.nanoTime() - interval);
                 }
                 CameraFrame read = new CameraFrame(camera.id(), sequences.next(), System.currentTimeMillis() * 1000,
-                        copy(frame.bgr()));
+                        frame.copyPixels());
                 metrics.frameRead(camera.id());
                 if (source.isLive()) {
                     while (!queue.offer(read)) {
@@ -81,20 +78,6 @@ final class CameraReader implements Runnable {
         } finally {
             finished = true;
         }
-    }
-
-    private static DecodedImage copy(Mat bgr) {
-        int width = bgr.cols();
-        int height = bgr.rows();
-        byte[] pixels = new byte[width * height * 3];
-        if (bgr.isContinuous()) {
-            bgr.data().get(pixels);
-        } else {
-            for (int y = 0; y < height; y++) {
-                bgr.ptr(y).get(pixels, y * width * 3, width * 3);
-            }
-        }
-        return new DecodedImage(width, height, ChannelOrder.BGR, pixels);
     }
 
     String cameraId() {
