@@ -19,7 +19,7 @@ import java.io.PrintWriter;
                 BrokerCommand.class, IngestCommand.class, TrainCommand.class, EvalCommand.class,
                 ShapesVideoCommand.class, DemoCommand.class, TailCommand.class, KeysCommand.class,
                 BundleCommand.class, RegistryCommand.class, FeedbackCommand.class, AgentCommand.class, FleetCommand.class,
-                CalibrateCommand.class, ReportCommand.class, ClusterCommand.class,
+                CalibrateCommand.class, ReportCommand.class, ClusterCommand.class, TopicsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CrateCli implements Runnable {
 

@@ -43,6 +43,34 @@ public final class FlinkRest {
         return get("/jobs/" + jobId);
     }
 
+    /** Cancels a job (it ends in CANCELED). */
+    public void cancel(String jobId) throws IOException {
+        send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId + "?mode=cancel"))
+                .method("PATCH", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build());
+    }
+
+    /** A metric of every TaskManager ({@code Status.JVM.Memory.Heap.Used}, {@code Status.JVM.Threads.Count}). */
+    public java.util.Map<String, Double> taskManagerMetric(String metric) throws IOException {
+        java.util.Map<String, Double> values = new java.util.TreeMap<>();
+        for (JsonNode tm : get("/taskmanagers").path("taskmanagers")) {
+            String id = tm.path("id").asText();
+            for (JsonNode m : get("/taskmanagers/" + id + "/metrics?get=" + metric)) {
+                values.put(id, m.path("value").asDouble());
+            }
+        }
+        return values;
+    }
+
+    /** The back-pressure level ({@code ok}, {@code low}, {@code high}) of each vertex of a job, by vertex name. */
+    public java.util.Map<String, String> backPressure(String jobId) throws IOException {
+        java.util.Map<String, String> levels = new java.util.LinkedHashMap<>();
+        for (JsonNode vertex : job(jobId).path("vertices")) {
+            JsonNode pressure = get("/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/backpressure");
+            levels.put(vertex.path("name").asText(), pressure.path("backpressureLevel").asText("unknown"));
+        }
+        return levels;
+    }
+
     /** Uploads {@code jar} and runs {@code entryClass} with {@code args}; returns the job id. */
     public String submit(Path jar, String entryClass, List<String> args, int parallelism) throws IOException {
         String boundary = "crate-" + UUID.randomUUID();
