@@ -9,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The class path of a Flink {@value #FLINK_VERSION} JobManager or TaskManager: Flink's own jars only, as a Flink
  * distribution would have (no distribution can be downloaded here, so Maven resolves them from Maven Central's
- * artifacts: runtime, clients, the web frontend for jar submission, the Prometheus reporter, an slf4j binding). The
- * result is cached in {@code ~/.cache/crate/flink-<version>.classpath}; the jobs jar brings everything else.
+ * artifacts: runtime, clients, the web frontend for jar submission, the Prometheus reporter, and the slf4j 1.7
+ * binding that matches the slf4j-api Flink brings, so each process logs to its log file). The result is cached in
+ * {@code ~/.cache/crate/}; the jobs jar brings everything else.
  */
 final class FlinkClasspath {
     static final String FLINK_VERSION = "2.2.1";
@@ -22,7 +23,7 @@ final class FlinkClasspath {
                 <dependency><groupId>org.apache.flink</groupId><artifactId>flink-clients</artifactId><version>%1$s</version></dependency>
                 <dependency><groupId>org.apache.flink</groupId><artifactId>flink-runtime-web</artifactId><version>%1$s</version></dependency>
                 <dependency><groupId>org.apache.flink</groupId><artifactId>flink-metrics-prometheus</artifactId><version>%1$s</version></dependency>
-                <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>2.0.17</version></dependency>
+                <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>1.7.36</version></dependency>
               </dependencies>
             </project>
             """;
@@ -33,7 +34,7 @@ final class FlinkClasspath {
     /** The class path, resolved once (offline first, then from Maven Central) and cached. */
     static String resolve(Path work) throws IOException, InterruptedException {
         Path cache = Path.of(System.getProperty("user.home"), ".cache", "crate", "flink-" + FLINK_VERSION
-                + ".classpath");
+                + "-slf4j-1.7.classpath");
         if (Files.isRegularFile(cache)) {
             String cached = Files.readString(cache).strip();
             if (!cached.isEmpty() && List.of(cached.split(":")).stream().allMatch(j -> Files.isRegularFile(Path.of(j)))) {

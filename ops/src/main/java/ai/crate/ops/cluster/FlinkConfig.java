@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * The Flink session cluster's {@code config.yaml} and the TaskManager resources that Flink's start scripts would
  * compute: everything bound to 127.0.0.1, fast heartbeats (2 s, 10 s timeout) so failures are noticed quickly,
- * restarts with a fixed delay, checkpoints and uploaded jars under the cluster directory, the Prometheus reporter on
+ * restarts with a fixed delay, slots spread evenly over TaskManagers, checkpoints and uploaded jars under the cluster directory, the Prometheus reporter on
  * ports 9250-9269.
  */
 final class FlinkConfig {
@@ -35,6 +35,7 @@ final class FlinkConfig {
                 "taskmanager.host: 127.0.0.1",
                 "taskmanager.numberOfTaskSlots: " + slots,
                 "parallelism.default: 1",
+                "cluster.evenly-spread-out-slots: true",
                 "heartbeat.interval: 2000",
                 "heartbeat.timeout: 10000",
                 "restart-strategy.type: fixed-delay",
@@ -74,8 +75,10 @@ final class FlinkConfig {
         return flags;
     }
 
-    static List<String> taskManagerResources(int slots) {
-        return List.of("-D", "taskmanager.cpu.cores=" + slots,
+    /** The resources of TaskManager {@code index}, whose resource id is {@code taskmanager-<index>}. */
+    static List<String> taskManagerResources(int index, int slots) {
+        return List.of("-D", "taskmanager.resource-id=taskmanager-" + index,
+                "-D", "taskmanager.cpu.cores=" + slots,
                 "-D", "taskmanager.memory.framework.heap.size=" + FRAMEWORK_HEAP,
                 "-D", "taskmanager.memory.task.heap.size=" + TASK_HEAP,
                 "-D", "taskmanager.memory.framework.off-heap.size=" + FRAMEWORK_OFF_HEAP,

@@ -61,6 +61,17 @@ public final class FlinkRest {
         return values;
     }
 
+    /** The resource ids of the TaskManagers running the job's subtasks ({@code taskmanager-<index>} on the local cluster). */
+    public java.util.Set<String> taskManagersOf(String jobId) throws IOException {
+        java.util.Set<String> hosts = new java.util.TreeSet<>();
+        for (JsonNode vertex : job(jobId).path("vertices")) {
+            for (JsonNode subtask : get("/jobs/" + jobId + "/vertices/" + vertex.path("id").asText()).path("subtasks")) {
+                hosts.add(subtask.path("taskmanager-id").asText());
+            }
+        }
+        return hosts;
+    }
+
     /** The back-pressure level ({@code ok}, {@code low}, {@code high}) of each vertex of a job, by vertex name. */
     public java.util.Map<String, String> backPressure(String jobId) throws IOException {
         java.util.Map<String, String> levels = new java.util.LinkedHashMap<>();

@@ -100,7 +100,7 @@ public final class LocalCluster {
                 command.addAll(FlinkConfig.taskManagerJvm());
                 command.addAll(List.of("-cp", flinkClasspath,
                         "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "--configDir", conf.toString()));
-                command.addAll(FlinkConfig.taskManagerResources(spec.slotsPerTaskManager()));
+                command.addAll(FlinkConfig.taskManagerResources(i, spec.slotsPerTaskManager()));
                 processes.add(start("taskmanager", i, 0, command,
                         dir.resolve("flink").resolve("taskmanager-" + i + ".log")));
             }
