@@ -196,11 +196,7 @@ public final class CalibrationSources {
         if (frames.isEmpty()) {
             throw new CalibrationException(uri + ": holds no frames");
         }
-        float[] images = new float[frames.size() * spec.imageFloats()];
-        for (int i = 0; i < frames.size(); i++) {
-            System.arraycopy(frames.get(i), 0, images, i * spec.imageFloats(), spec.imageFloats());
-        }
-        return images(images, frames.size(), spec, uri + " (" + frames.size() + " of " + read + " frames)");
+        return stacked(frames, spec, uri + " (" + frames.size() + " of " + read + " frames)");
     }
 
     /** {@code kafka://HOST:PORT[,HOST:PORT]/TOPIC}: the topic's frames from the beginning, up to its end now. */
@@ -258,11 +254,7 @@ public final class CalibrationSources {
         if (frames.isEmpty()) {
             throw new CalibrationException(uri + ": the topic holds no frames");
         }
-        float[] images = new float[frames.size() * spec.imageFloats()];
-        for (int i = 0; i < frames.size(); i++) {
-            System.arraycopy(frames.get(i), 0, images, i * spec.imageFloats(), spec.imageFloats());
-        }
-        return images(images, frames.size(), spec, uri + " (" + frames.size() + " frames)");
+        return stacked(frames, spec, uri + " (" + frames.size() + " frames)");
     }
 
     private static boolean reached(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {
@@ -272,6 +264,15 @@ public final class CalibrationSources {
             }
         }
         return true;
+    }
+
+    private static CalibrationImages stacked(List<float[]> frames, PreprocessSpec spec, String source)
+            throws CalibrationException {
+        float[] images = new float[frames.size() * spec.imageFloats()];
+        for (int i = 0; i < frames.size(); i++) {
+            System.arraycopy(frames.get(i), 0, images, i * spec.imageFloats(), spec.imageFloats());
+        }
+        return images(images, frames.size(), spec, source);
     }
 
     private static CalibrationImages images(float[] images, int count, PreprocessSpec spec, String source)
