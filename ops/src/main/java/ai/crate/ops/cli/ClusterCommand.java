@@ -24,7 +24,9 @@ import java.util.concurrent.Callable;
                 ClusterCommand.Down.class})
 final class ClusterCommand implements Runnable {
     static final String DEFAULT_DIR = "cluster";
-    static final Path JOBS_JAR = Path.of("flink-jobs", "target", "crate-flink-jobs-0.1.0-SNAPSHOT-job.jar");
+    /** Job options naming local files: made absolute, since the cluster's processes run elsewhere. */
+    static final java.util.Set<String> PATH_OPTIONS = java.util.Set.of("--model-uri", "--trusted-keys", "--registry",
+            "--signing-key", "--bundle-dir");
 
     @Override
     public void run() {
@@ -60,7 +62,7 @@ final class ClusterCommand implements Runnable {
     @Command(name = "submit", mixinStandardHelpOptions = true,
             description = {"Submit a job of the jobs jar through Flink's REST API (upload, run).",
                     "Job options follow --, e.g. -- --model-uri ops/demo/crate-shapes --delivery exactly-once;"
-                            + " --bootstrap is the cluster's unless given."})
+                            + " --bootstrap is the cluster's unless given; local paths are made absolute."})
     static final class Submit implements Callable<Integer> {
         @Option(names = "--dir", defaultValue = DEFAULT_DIR, description = "The cluster (default: ${DEFAULT-VALUE}).")
         Path dir;
@@ -81,7 +83,7 @@ final class ClusterCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ClusterState state = ClusterState.read(dir.toAbsolutePath().normalize());
-            Path jobsJar = jar != null ? jar : JOBS_JAR;
+            Path jobsJar = jar != null ? jar : DemoFiles.jobsJar();
             if (!Files.isRegularFile(jobsJar)) {
                 throw new IOException(jobsJar + ": no jobs jar; build it with `mvn -q package -pl flink-jobs -am"
                         + " -DskipTests` or give --jar");
@@ -92,6 +94,11 @@ final class ClusterCommand implements Runnable {
                 default -> throw new IllegalArgumentException("--job must be inference or fine-tune, got " + job);
             };
             List<String> args = new ArrayList<>(jobOptions);
+            for (int i = 0; i + 1 < args.size(); i++) {
+                if (PATH_OPTIONS.contains(args.get(i)) && Files.exists(Path.of(args.get(i + 1)))) {
+                    args.set(i + 1, Path.of(args.get(i + 1)).toAbsolutePath().normalize().toString());
+                }
+            }
             if (!args.contains("--bootstrap")) {
                 args.addAll(List.of("--bootstrap", state.bootstrap()));
             }
