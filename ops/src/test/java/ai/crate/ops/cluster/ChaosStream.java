@@ -144,16 +144,9 @@ final class ChaosStream implements AutoCloseable {
 
     /** How many predictions are committed now (read to the end of the topic once). */
     int committed() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         int count = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(predictions()).stream()
-                    .map(i -> new TopicPartition(predictions(), i.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<byte[], byte[]> consumer = predictionsFromStart()) {
+            List<TopicPartition> partitions = List.copyOf(consumer.assignment());
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
                 count += consumer.poll(Duration.ofMillis(200)).count();
@@ -164,18 +157,10 @@ final class ChaosStream implements AutoCloseable {
 
     /** Reads the committed predictions until {@code expected} distinct frames arrived or {@code timeout} passed. */
     Outcome collect(int expected, Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<Long, Integer> copies = new HashMap<>();
         List<Long> predictedMicros = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(predictions()).stream()
-                    .map(i -> new TopicPartition(predictions(), i.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<byte[], byte[]> consumer = predictionsFromStart()) {
+            List<TopicPartition> partitions = List.copyOf(consumer.assignment());
             long deadline = System.nanoTime() + timeout.toNanos();
             boolean drained = false;
             while (System.nanoTime() < deadline && !drained) {
@@ -194,6 +179,21 @@ final class ChaosStream implements AutoCloseable {
         }
         int duplicates = copies.values().stream().mapToInt(c -> c - 1).sum();
         return new Outcome(expected, copies.size(), expected - copies.size(), duplicates, predictedMicros);
+    }
+
+    /** A {@code read_committed} consumer of every partition of the predictions topic, from its beginning. */
+    private KafkaConsumer<byte[], byte[]> predictionsFromStart() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(predictions()).stream()
+                .map(i -> new TopicPartition(predictions(), i.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
     }
 
     /** Frames in, distinct frames out, lost, duplicated, and when each committed prediction was made. */
@@ -227,10 +227,14 @@ final class ChaosStream implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         if (sender != null) {
             sender.interrupt();
-            sender.join();
+            try {
+                sender.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         rest.cancel(jobId);
     }
