@@ -17,9 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Compares INT8 with FP32 on held-out images. The FP32 side (logits and every layer's output) is computed once; each
- * {@link #measure} then runs the Java simulation of one quantization table, and {@link #withOnnxRuntime} also runs
- * ONNX Runtime on its Q/DQ graph. Holds engines: close it.
+ * Compares INT8 with FP32 on held-out images. The FP32 logits and per-layer measurements are computed once; each
+ * {@link #measure} runs the Java simulation of one quantization table, recomputing FP32 batch by batch beside it to
+ * compare every layer's output without holding all of them, and {@link #withOnnxRuntime} also runs ONNX Runtime on
+ * its Q/DQ graph. Holds the FP32 engine: close it.
  */
 public final class Int8Verification implements AutoCloseable {
     private final CrateWeights weights;
