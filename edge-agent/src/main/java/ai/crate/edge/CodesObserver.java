@@ -5,16 +5,22 @@ import ai.crate.runtime.engine.LayerTensors;
 
 /**
  * Keeps one layer's ISTA output of every image of a batch for the agent's sparse codes, in arrays reused from batch
- * to batch; the engine copies only that layer. Set the layer with {@link #layer(int)} before each forward pass.
+ * to batch; the engine copies only that layer, and only the class token's row when the codes use nothing else. Set
+ * the layer with {@link #layer(int)} before each forward pass.
  */
 final class CodesObserver implements LayerObserver {
     private final float[][] outputs;
+    private final boolean classTokenOnly;
     private int layer;
     private int tokens;
     private int dim;
 
-    CodesObserver(int maxBatch) {
+    /**
+     * @param classTokenOnly whether the codes are made of the class token's row alone
+     */
+    CodesObserver(int maxBatch, boolean classTokenOnly) {
         this.outputs = new float[maxBatch][];
+        this.classTokenOnly = classTokenOnly;
     }
 
     void layer(int layer) {
@@ -24,6 +30,11 @@ final class CodesObserver implements LayerObserver {
     @Override
     public boolean wants(int image, int layer) {
         return layer == this.layer;
+    }
+
+    @Override
+    public boolean classTokenOnly(int image, int layer) {
+        return classTokenOnly;
     }
 
     @Override

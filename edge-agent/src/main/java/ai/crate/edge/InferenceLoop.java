@@ -2,6 +2,7 @@ package ai.crate.edge;
 
 import ai.crate.edge.spool.Spool;
 import ai.crate.ingest.codes.SparseCodeEncoder;
+import ai.crate.ingest.proto.TokenSelection;
 import ai.crate.ingest.predictions.Prediction;
 import ai.crate.ingest.predictions.TopK;
 import ai.crate.patchify.DecodedImage;
@@ -55,7 +56,8 @@ final class InferenceLoop implements Runnable {
         this.config = config;
         this.uploader = uploader;
         this.codes = config.codes() == null ? null : new SparseCodeEncoder(config.codes());
-        this.codesObserver = codes == null ? null : new CodesObserver(config.maxBatch());
+        this.codesObserver = codes == null ? null : new CodesObserver(config.maxBatch(),
+                config.codes().tokens() == TokenSelection.CLS);
         this.queue = queue;
         this.spool = spool;
         this.metrics = metrics;

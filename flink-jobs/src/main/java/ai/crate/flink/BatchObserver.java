@@ -13,17 +13,22 @@ import ai.crate.runtime.whitebox.WhiteBoxRecorder;
  */
 final class BatchObserver implements LayerObserver {
     private final int codesLayer;
+    private final boolean classTokenCodes;
     private final float[][] layerOutputs;
+    private final int[] layerTokens;
     private final boolean[] measured;
     private final double[][] codingRates;
     private final double[][] sparsities;
 
     /**
      * @param codesLayer the layer whose output is kept for sparse codes, or -1 for none
+     * @param classTokenCodes whether the codes are made of the class token's row alone
      */
-    BatchObserver(int maxBatch, int depth, int codesLayer) {
+    BatchObserver(int maxBatch, int depth, int codesLayer, boolean classTokenCodes) {
         this.codesLayer = codesLayer;
+        this.classTokenCodes = classTokenCodes;
         this.layerOutputs = new float[maxBatch][];
+        this.layerTokens = new int[maxBatch];
         this.measured = new boolean[maxBatch];
         this.codingRates = new double[maxBatch][depth];
         this.sparsities = new double[maxBatch][depth];
@@ -57,6 +62,12 @@ final class BatchObserver implements LayerObserver {
         return layer == codesLayer || measured[image];
     }
 
+    /** Measured images need every token; the codes alone may need only the class token's. */
+    @Override
+    public boolean classTokenOnly(int image, int layer) {
+        return classTokenCodes && !measured[image];
+    }
+
     @Override
     public void onLayer(int image, int layer, LayerTensors tensors) {
         if (layer == codesLayer) {
@@ -65,6 +76,7 @@ final class BatchObserver implements LayerObserver {
                 layerOutputs[image] = new float[size];
             }
             System.arraycopy(tensors.zNext(), 0, layerOutputs[image], 0, size);
+            layerTokens[image] = tensors.tokens();
         }
         if (measured[image]) {
             codingRates[image][layer] = CodingRate.of(tensors.w(), tensors.tokens(), tensors.heads(),
@@ -73,9 +85,14 @@ final class BatchObserver implements LayerObserver {
         }
     }
 
-    /** Image {@code image}'s output of the codes layer, {@code [tokens, dim]}. */
+    /** Image {@code image}'s output of the codes layer, {@code [layerTokens(image), dim]}. */
     float[] layerOutput(int image) {
         return layerOutputs[image];
+    }
+
+    /** How many token rows {@link #layerOutput} holds: every token, or 1 when the engine gave the class token's alone. */
+    int layerTokens(int image) {
+        return layerTokens[image];
     }
 
     boolean measured(int image) {

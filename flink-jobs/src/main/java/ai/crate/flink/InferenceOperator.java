@@ -1,6 +1,7 @@
 package ai.crate.flink;
 
 import ai.crate.ingest.codes.SparseCodeEncoder;
+import ai.crate.ingest.proto.TokenSelection;
 import ai.crate.ingest.predictions.Prediction;
 import ai.crate.ingest.predictions.TopK;
 import ai.crate.patchify.EncodedFrame;
@@ -190,7 +191,8 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         codesLayer = !options.codes().enabled() ? -1
                 : options.codes().layer() < 0 ? config.depth() - 1 : options.codes().layer();
         codes = options.codes().enabled() ? new SparseCodeEncoder(options.codes()) : null;
-        observer = new BatchObserver(options.maxBatch(), config.depth(), codesLayer);
+        observer = new BatchObserver(options.maxBatch(), config.depth(), codesLayer,
+                options.codes().tokens() == TokenSelection.CLS);
         drift.useModel(model);
         String name = model.name();
         String version = model.version();
@@ -339,7 +341,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
             String json = predictionJson(p, TopK.of(logits, i * classes, classes, options.topK()), inference, n, now);
             output.collect(new StreamRecord<>(KeyedRecord.json(p.frame().cameraId, json), p.timestamp()));
             if (codes != null) {
-                emitCodes(p, observer.layerOutput(i));
+                emitCodes(p, observer.layerOutput(i), observer.layerTokens(i));
             }
             if (observer.measured(i)) {
                 telemetry.record(p.frame().cameraId, observer.codingRates(i), observer.sparsities(i));
@@ -357,10 +359,10 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         swapIfReady();
     }
 
-    private void emitCodes(Pending p, float[] zNext) {
+    private void emitCodes(Pending p, float[] zNext, int tokens) {
         FrameEvent f = p.frame();
         CrateConfig config = serving.model().config();
-        byte[] message = codes.encode(zNext, config.tokens(), config.dim(), codesLayer)
+        byte[] message = codes.encode(zNext, tokens, config.dim(), codesLayer)
                 .setCameraId(f.cameraId).setSeq(f.seq).setCaptureTimeUs(f.captureMicros).setModelName(serving.name())
                 .setModelVersion(serving.version()).build().toByteArray();
         output.collect(CODES, new StreamRecord<>(new KeyedRecord(f.cameraId, message), p.timestamp()));

@@ -36,11 +36,40 @@ public final class FastPreprocessor implements Preprocessor {
         int width = p.geometry.cropWidth();
         int height = p.geometry.cropHeight();
         int plane = width * height;
-        for (int c = 0; c < 3; c++) {
-            Arrays.fill(out, offset + c * plane, offset + (c + 1) * plane, shift[c]);
+        if (p.columns < width || p.outRows < height) {
+            for (int c = 0; c < 3; c++) {
+                Arrays.fill(out, offset + c * plane, offset + (c + 1) * plane, shift[c]);
+            }
+        }
+        if (p.identity) {
+            copyCrop(image, p, out, offset);
+            return;
         }
         horizontalPass(image, p);
         verticalPass(p, out, offset);
+    }
+
+    /**
+     * When the image already has the resized size, both passes would copy with one tap of weight 1: the crop's pixels
+     * are normalised straight from the bytes instead, with the same arithmetic.
+     */
+    private void copyCrop(DecodedImage image, Plan p, float[] out, int offset) {
+        byte[] pixels = image.pixels();
+        int stride = 3 * image.width();
+        int width = p.geometry.cropWidth();
+        int plane = width * p.geometry.cropHeight();
+        for (int c = 0; c < 3; c++) {
+            int channel = image.order().offsetOf(c);
+            float s = scale[c];
+            float t = shift[c];
+            for (int i = 0; i < p.outRows; i++) {
+                int src = p.yFirst[i] * stride + 3 * p.xFirst[0] + channel;
+                int dst = offset + c * plane + (p.firstOutRow + i) * width + p.firstOutColumn;
+                for (int j = 0; j < p.columns; j++) {
+                    out[dst + j] = (pixels[src + 3 * j] & 0xFF) * s + t;
+                }
+            }
+        }
     }
 
     /** Resamples the needed input rows along x into {@link #rows}: one row of {@code 3·columns} floats per input row. */
@@ -134,6 +163,8 @@ public final class FastPreprocessor implements Preprocessor {
         final float[] yWeights;
         final int firstRow;
         final int endRow;
+        /** Whether the input already has the resized size: one tap of weight 1 on consecutive pixels, both ways. */
+        final boolean identity;
 
         Plan(int inputWidth, int inputHeight, ResizeGeometry geometry) {
             this.inputWidth = inputWidth;
@@ -167,6 +198,19 @@ public final class FastPreprocessor implements Preprocessor {
             }
             firstRow = outRows == 0 ? 0 : low;
             endRow = outRows == 0 ? 0 : high;
+            identity = isIdentity(xTaps, xFirst, xWeights) && isIdentity(yTaps, yFirst, yWeights);
+        }
+
+        private static boolean isIdentity(int taps, int[] first, float[] weights) {
+            if (taps != 1) {
+                return false;
+            }
+            for (int i = 0; i < first.length; i++) {
+                if (weights[i] != 1f || first[i] != first[0] + i) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /**

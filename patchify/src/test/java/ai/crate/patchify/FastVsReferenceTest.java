@@ -41,6 +41,22 @@ class FastVsReferenceTest {
     }
 
     @Test
+    void imagesAlreadyAtTheResizedSizeAreCroppedAsTheReferenceDoes() {
+        int[][] geometries = {{256, 256, 224, 224}, {100, 100, 121, 90}, {64, 48, 40, 64}, {48, 64, 48, 48}};
+        for (int[] g : geometries) {
+            PreprocessSpec spec = new PreprocessSpec(new Preprocessing(Math.min(g[0], g[1]), g[2], g[3],
+                    Preprocessing.IMAGENET_MEAN.clone(), Preprocessing.IMAGENET_STD.clone()), ResizeMode.SHORTER_SIDE);
+            for (ChannelOrder order : ChannelOrder.values()) {
+                FastPreprocessor fast = new FastPreprocessor(spec);
+                DecodedImage image = randomImage(g[0], g[1], order);
+                assertClose(fast.preprocess(image), new ReferencePreprocessor(spec).preprocess(image), 1e-5);
+                DecodedImage next = randomImage(g[0], g[1], order);
+                assertClose(fast.preprocess(next), new ReferencePreprocessor(spec).preprocess(next), 1e-5);
+            }
+        }
+    }
+
+    @Test
     void oneFastPreprocessorServesFramesOfChangingSize() {
         FastPreprocessor fast = new FastPreprocessor(PreprocessSpec.imagenet(224));
         ReferencePreprocessor reference = new ReferencePreprocessor(PreprocessSpec.imagenet(224));

@@ -23,4 +23,14 @@ public interface LayerObserver {
     default boolean wants(int image, int layer) {
         return true;
     }
+
+    /**
+     * Whether only the class token's row of image {@code image}'s wanted tensors at {@code layer} is needed. An engine
+     * may then pass that one token ({@code tokens() == 1}: row 0 of {@code w}, {@code zHalf} and {@code zNext}), and
+     * compute only that token in the last layer of a model that pools the class token; observers accept either form.
+     * No by default.
+     */
+    default boolean classTokenOnly(int image, int layer) {
+        return false;
+    }
 }

@@ -156,26 +156,25 @@ public final class FastEngine implements CrateEngine {
 
         boolean trace = observer.wantsLayers();
         for (int l = 0; l < config.depth(); l++) {
-            pass.layer(weights.layers.get(l), l, l == config.depth() - 1);
+            boolean last = l == config.depth() - 1;
+            int[] rowsWanted = trace ? wantedRows(observer, batch, l, t) : null;
+            pass.layer(weights.layers.get(l), l, last);
             pass.gemm(pass.rows, inner, d, ws.x, pass.layer.qkv(), 0f, ws.w, pass.qkvBias);
+            if (last && config.pool() == Pool.CLS && classTokenOnly(rowsWanted)) {
+                pass.classTokenLayer(rowsWanted, observer);
+                continue;
+            }
             pool.run(batch * config.heads(), pass.attention);
             if (pass.layer.toOut() != null) {
                 pass.gemm(pass.rows, d, inner, ws.concat, pass.layer.toOut(), 1f, ws.z, pass.outBiasNorm);
             } else {
                 pool.run(pass.blocks(pass.rows), pass.residualNorm);
             }
-            boolean[] wanted = trace ? wanted(observer, batch, l) : null;
-            float[][] wCopy = wanted != null ? copyImages(ws.w, wanted, t * inner, ws.traced[0]) : null;
-            float[][] zHalfCopy = wanted != null ? copyImages(ws.z, wanted, t * d, ws.traced[1]) : null;
+            float[][] wCopy = rowsWanted != null ? copyImages(ws, ws.w, rowsWanted, inner, 0) : null;
+            float[][] zHalfCopy = rowsWanted != null ? copyImages(ws, ws.z, rowsWanted, d, 1) : null;
             pass.gemm(pass.rows, d, d, ws.x, pass.layer.ista(), 0f, ws.z, pass.istaBiasReluNorm);
-            if (wanted != null) {
-                float[][] zNext = copyImages(ws.z, wanted, t * d, ws.traced[2]);
-                for (int b = 0; b < batch; b++) {
-                    if (wanted[b]) {
-                        observer.onLayer(b, l, new LayerTensors(t, d, config.heads(), config.dimHead(), wCopy[b],
-                                zHalfCopy[b], zNext[b]));
-                    }
-                }
+            if (rowsWanted != null) {
+                handOver(observer, l, rowsWanted, wCopy, zHalfCopy, copyImages(ws, ws.z, rowsWanted, d, 2));
             }
         }
 
@@ -215,6 +214,7 @@ public final class FastEngine implements CrateEngine {
         final WorkerPool.Task assemble;
         final WorkerPool.Task firstNorm;
         final WorkerPool.Task attention;
+        final WorkerPool.Task classAttention;
         final WorkerPool.Task residualNorm;
         final WorkerPool.Task poolTokens;
         final RowEpilogue embedBias;
@@ -231,12 +231,16 @@ public final class FastEngine implements CrateEngine {
             patchify = (worker, image) -> FastEngine.this.patchify(ws, worker, images, image);
             assemble = (worker, image) -> assembleTokens(ws, image);
             firstNorm = (worker, block) -> {
+                FastWeights.Layer first = weights.layers.get(0);
                 for (int r = blockStart(rows, block); r < blockEnd(rows, block); r++) {
-                    RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, null, null, eps);
+                    RowOps.layerNorm(ws.z.bytes(), (long) r * d, ws.x.bytes(), (long) r * d, d, first.norm1Gamma(),
+                            first.norm1Beta(), eps);
                     quantize(ws.x, r, d, qkvInputScale(0));
                 }
             };
             attention = (worker, task) -> FastEngine.this.attention(ws, worker, task / config.heads(),
+                    task % config.heads(), layerIndex);
+            classAttention = (worker, task) -> classTokenAttention(ws, worker, task / config.heads(),
                     task % config.heads(), layerIndex);
             residualNorm = (worker, block) -> {
                 for (int r = blockStart(rows, block); r < blockEnd(rows, block); r++) {
@@ -253,24 +257,27 @@ public final class FastEngine implements CrateEngine {
             };
             qkvBias = (worker, r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
-                    RowOps.addBias(ws.w.bytes(), (long) r * inner, inner, layer.qkvBias(), false);
+                    if (layer.qkvBias() != null) {
+                        RowOps.addBias(ws.w.bytes(), (long) r * inner, inner, layer.qkvBias(), false);
+                    }
                     quantize(ws.w, r, inner, quantizer != null ? quantizer.heads[layerIndex] : 0f);
                 }
             };
             outBiasNorm = (worker, r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     RowOps.addBiasThenNorm(ws.z.bytes(), (long) r * d, d, layer.toOutBias(), false, ws.x.bytes(),
-                            (long) r * d, eps);
+                            (long) r * d, null, null, eps);
                     quantize(ws.x, r, d, quantizer != null ? quantizer.istaInput[layerIndex] : 0f);
                 }
             };
             istaBiasReluNorm = (worker, r0, r1) -> {
+                FastWeights.Layer next = lastLayer ? null : weights.layers.get(layerIndex + 1);
                 for (int r = r0; r < r1; r++) {
                     if (lastLayer) {
                         RowOps.addBias(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true);
                     } else {
                         RowOps.addBiasThenNorm(ws.z.bytes(), (long) r * d, d, layer.istaBias(), true, ws.x.bytes(),
-                                (long) r * d, eps);
+                                (long) r * d, next.norm1Gamma(), next.norm1Beta(), eps);
                         quantize(ws.x, r, d, qkvInputScale(layerIndex + 1));
                     }
                 }
@@ -301,6 +308,44 @@ public final class FastEngine implements CrateEngine {
             layer = current;
             layerIndex = index;
             lastLayer = last;
+        }
+
+        /**
+         * The last layer when only the class token's output matters: the class token's scores, softmax and weighted
+         * sum per head, then its output projection and ISTA step as products over the batch's class-token rows.
+         */
+        void classTokenLayer(int[] rowsWanted, LayerObserver observer) {
+            int t = config.tokens();
+            int d = config.dim();
+            int inner = config.innerDim();
+            int zStride = t * d;
+            float eps = CrateConfig.LAYER_NORM_EPS;
+            pool.run(batch * config.heads(), classAttention);
+            Blas blas = ws.blas[0];
+            ByteBuffer z = ws.z.bytes();
+            if (layer.toOut() != null) {
+                blas.gemm(false, batch, d, inner, 1f, ws.concat, 0, t * inner, layer.toOut(), 0, d, 1f, ws.z, 0,
+                        zStride);
+            }
+            for (int b = 0; b < batch; b++) {
+                long row = (long) b * zStride;
+                if (layer.toOut() != null) {
+                    RowOps.addBiasThenNorm(z, row, d, layer.toOutBias(), false, ws.x.bytes(), row, null, null, eps);
+                } else {
+                    RowOps.add(z, row, ws.concat.bytes(), (long) b * t * inner, d);
+                    RowOps.layerNorm(z, row, ws.x.bytes(), row, d, null, null, eps);
+                }
+                quantize(ws.x, b * t, d, quantizer != null ? quantizer.istaInput[layerIndex] : 0f);
+            }
+            float[][] wCopy = rowsWanted != null ? copyImages(ws, ws.w, rowsWanted, inner, 0) : null;
+            float[][] zHalfCopy = rowsWanted != null ? copyImages(ws, ws.z, rowsWanted, d, 1) : null;
+            blas.gemm(false, batch, d, d, 1f, ws.x, 0, zStride, layer.ista(), 0, d, 0f, ws.z, 0, zStride);
+            for (int b = 0; b < batch; b++) {
+                RowOps.addBias(z, (long) b * zStride, d, layer.istaBias(), true);
+            }
+            if (rowsWanted != null) {
+                handOver(observer, layerIndex, rowsWanted, wCopy, zHalfCopy, copyImages(ws, ws.z, rowsWanted, d, 2));
+            }
         }
 
         private float qkvInputScale(int l) {
@@ -356,16 +401,15 @@ public final class FastEngine implements CrateEngine {
         float[] out = ws.patchScratch[worker];
         int base = image * c * height * width;
         int plane = height * width;
-        for (int gy = 0; gy < height / p1; gy++) {
-            for (int gx = 0; gx < gridW; gx++) {
-                int patch = (gy * gridW + gx) * patchDim;
-                for (int py = 0; py < p1; py++) {
-                    int pixelRow = base + (gy * p1 + py) * width + gx * p2;
-                    int at = patch + py * p2 * c;
+        for (int y = 0; y < height; y++) {
+            int rowStart = (y / p1) * gridW * patchDim + (y % p1) * p2 * c;
+            for (int ch = 0; ch < c; ch++) {
+                int source = base + ch * plane + y * width;
+                for (int gx = 0; gx < gridW; gx++) {
+                    int at = rowStart + gx * patchDim + ch;
+                    int from = source + gx * p2;
                     for (int px = 0; px < p2; px++) {
-                        for (int ch = 0; ch < c; ch++) {
-                            out[at + px * c + ch] = images[pixelRow + px + ch * plane];
-                        }
+                        out[at + px * c] = images[from + px];
                     }
                 }
             }
@@ -448,6 +492,30 @@ public final class FastEngine implements CrateEngine {
         quantizeConcat(ws, offset, layer);
     }
 
+    /** The class token's row of one head's attention: its scores against every token, softmax, weighted sum. */
+    private void classTokenAttention(Workspace ws, int worker, int image, int head, int layer) {
+        int t = config.tokens();
+        int p = config.dimHead();
+        int inner = config.innerDim();
+        long offset = (long) image * t * inner + (long) head * p;
+        NativeFloats scores = ws.scores[worker];
+        Blas blas = ws.blas[worker];
+        ByteBuffer s = scores.bytes();
+        blas.gemm(true, 1, t, p, scale, ws.w, offset, inner, ws.w, offset, inner, 0f, scores, 0, ws.scoreStride);
+        float sum = RowOps.softmaxNumeratorsPadded(s, 0, t, ws.scoreStride);
+        float attentionScale = quantizer != null ? quantizer.attention[layer] : 0f;
+        if (attentionScale != 0f) {
+            RowOps.scale(s, 0, t, 1f / sum);
+            FakeQuantizer.apply(s, 0, t, attentionScale);
+            sum = 1f;
+        }
+        blas.gemm(false, 1, p, t, 1f, scores, 0, ws.scoreStride, ws.w, offset, inner, 0f, ws.concat, offset, inner);
+        RowOps.scale(ws.concat.bytes(), offset, p, 1f / sum);
+        if (quantizer != null && config.projectOut()) {
+            FakeQuantizer.apply(ws.concat.bytes(), offset, p, quantizer.outInput[layer]);
+        }
+    }
+
     /** One head of the INT8 graph: the normalised attention rounded to its grid before the weighted sum. */
     private void quantizedAttention(Workspace ws, Blas blas, NativeFloats scores, long offset, float attentionScale,
             int layer) {
@@ -514,28 +582,63 @@ public final class FastEngine implements CrateEngine {
         void apply(int worker, int firstRow, int endRow);
     }
 
-    /** Which images the observer wants at {@code layer}, or null for none. */
-    private static boolean[] wanted(LayerObserver observer, int batch, int layer) {
-        boolean[] wanted = new boolean[batch];
+    /**
+     * How many rows of each image's tensors the observer wants at {@code layer}: 0, 1 (the class token) or all
+     * {@code tokens}; null when it wants none.
+     */
+    private static int[] wantedRows(LayerObserver observer, int batch, int layer, int tokens) {
+        int[] rows = new int[batch];
         boolean any = false;
         for (int b = 0; b < batch; b++) {
-            wanted[b] = observer.wants(b, layer);
-            any |= wanted[b];
-        }
-        return any ? wanted : null;
-    }
-
-    /** Copies the wanted images' rows into the workspace's reused arrays {@code into} (scratch, as observers know). */
-    private static float[][] copyImages(NativeFloats source, boolean[] wanted, int perImage, float[][] into) {
-        for (int b = 0; b < wanted.length; b++) {
-            if (wanted[b]) {
-                if (into[b] == null || into[b].length != perImage) {
-                    into[b] = new float[perImage];
-                }
-                source.get((long) b * perImage, into[b], 0, perImage);
+            if (observer.wants(b, layer)) {
+                rows[b] = observer.classTokenOnly(b, layer) ? 1 : tokens;
+                any = true;
             }
         }
-        return into;
+        return any ? rows : null;
+    }
+
+    /** Whether no image wants more than its class token's row (or none is wanted at all). */
+    private static boolean classTokenOnly(int[] rowsWanted) {
+        if (rowsWanted != null) {
+            for (int rows : rowsWanted) {
+                if (rows > 1) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Copies the wanted rows of each image of {@code source} ({@code width} floats a row) into the workspace's reused
+     * arrays for tensor {@code tensor} (scratch, as observers know); the result has null for the images not wanted.
+     */
+    private float[][] copyImages(Workspace ws, NativeFloats source, int[] rowsWanted, int width, int tensor) {
+        float[][] copies = new float[rowsWanted.length][];
+        for (int b = 0; b < rowsWanted.length; b++) {
+            int length = rowsWanted[b] * width;
+            if (length == 0) {
+                continue;
+            }
+            float[][] reused = rowsWanted[b] == 1 ? ws.tracedClassToken[tensor] : ws.traced[tensor];
+            if (reused[b] == null || reused[b].length != length) {
+                reused[b] = new float[length];
+            }
+            source.get((long) b * config.tokens() * width, reused[b], 0, length);
+            copies[b] = reused[b];
+        }
+        return copies;
+    }
+
+    private void handOver(LayerObserver observer, int layer, int[] rowsWanted, float[][] w, float[][] zHalf,
+            float[][] zNext) {
+        for (int b = 0; b < rowsWanted.length; b++) {
+            if (rowsWanted[b] > 0) {
+                observer.onLayer(b, layer, new LayerTensors(rowsWanted[b], config.dim(), config.heads(),
+                        config.dimHead(), w[b], zHalf[b], zNext[b]));
+            }
+        }
     }
 
     /** Waits for calls in flight, then frees the threads, the workspaces and the off-heap weights. */

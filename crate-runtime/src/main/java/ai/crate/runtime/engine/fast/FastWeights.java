@@ -14,16 +14,22 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The fast engine's weights: every LayerNorm affine that a product follows is folded into it, the ISTA step is one
- * matrix {@code diag(γ₂)·(I + η(D − DᵀD))} with bias {@code β₂·M − ηλ}, and all matrices live off-heap in
- * {@code [in, out]} layout for OpenBLAS. Only the embedding LayerNorm keeps its affine (the position embedding
- * follows it, not a product). With a {@link QuantizationTable}, the product weights of every quantized layer are
- * replaced by their per-column INT8 quantization, dequantized: what the INT8 graph multiplies by.
+ * The fast engine's weights: the LayerNorm affines before the patch embedding, the ISTA step and the head are folded
+ * into their products, the ISTA step is one matrix {@code diag(γ₂)·(I + η(D − DᵀD))} with bias {@code β₂·M − ηλ},
+ * and all matrices live off-heap in {@code [in, out]} layout for OpenBLAS. The embedding LayerNorm keeps its affine
+ * (the position embedding follows it, not a product), and so does LN1: applied in the norm pass that writes the
+ * projection's input anyway, it costs nothing, whereas folded it would leave a bias to add to every row of {@code w}.
+ * With a {@link QuantizationTable}, LN1 is folded too (the INT8 graph quantizes the affine-free norm), and the product
+ * weights of every quantized layer are replaced by their per-column INT8 quantization, dequantized: what the INT8
+ * graph multiplies by.
  */
 final class FastWeights implements AutoCloseable {
-    /** One layer: projection {@code [d, K·p]} and bias, output projection {@code [K·p, d]} (or null), ISTA {@code [d, d]}. */
-    record Layer(NativeFloats qkv, float[] qkvBias, NativeFloats toOut, float[] toOutBias, NativeFloats ista,
-            float[] istaBias) {
+    /**
+     * One layer: LN1's affine (null when folded), projection {@code [d, K·p]} and its bias (null unless LN1 is
+     * folded), output projection {@code [K·p, d]} (or null), ISTA {@code [d, d]}.
+     */
+    record Layer(float[] norm1Gamma, float[] norm1Beta, NativeFloats qkv, float[] qkvBias, NativeFloats toOut,
+            float[] toOutBias, NativeFloats ista, float[] istaBias) {
     }
 
     final NativeFloats patch;
@@ -52,8 +58,12 @@ final class FastWeights implements AutoCloseable {
         Layer[] folded = new Layer[config.depth()];
         IntStream.range(0, config.depth()).forEach(l -> {
             CrateWeights.Layer layer = weights.layers().get(l);
-            Folds.Affine qkv = Folds.foldLayerNorm(layer.norm1Weight().toArray(), layer.norm1Bias().toArray(),
-                    Folds.transposed(layer.qkv().toArray(), inner, d), d, inner, null, 0);
+            float[] gamma1 = layer.norm1Weight().toArray();
+            float[] beta1 = layer.norm1Bias().toArray();
+            boolean foldNorm1 = quantization != null;
+            Folds.Affine qkv = foldNorm1 ? Folds.foldLayerNorm(gamma1, beta1,
+                    Folds.transposed(layer.qkv().toArray(), inner, d), d, inner, null, 0)
+                    : new Folds.Affine(layer.qkv().transposedMatrix(), null, d, inner);
             NativeFloats toOut = null;
             float[] toOutBias = null;
             if (layer.toOutWeight() != null) {
@@ -63,7 +73,8 @@ final class FastWeights implements AutoCloseable {
             double[] m = Folds.istaMatrix(layer.ista().toArray(), d, config.ista());
             Folds.Affine ista = Folds.foldLayerNorm(layer.norm2Weight().toArray(), layer.norm2Bias().toArray(), m, d, d,
                     null, (double) config.ista() * config.lambd());
-            folded[l] = new Layer(NativeFloats.of(product(qkv.weight(), d, inner, l, quantization)), qkv.bias(), toOut,
+            folded[l] = new Layer(foldNorm1 ? null : gamma1, foldNorm1 ? null : beta1,
+                    NativeFloats.of(product(qkv.weight(), d, inner, l, quantization)), qkv.bias(), toOut,
                     toOutBias, NativeFloats.of(product(ista.weight(), d, d, l, quantization)), ista.bias());
         });
         List<Layer> list = new ArrayList<>();

@@ -66,13 +66,14 @@ final class RowOps {
     }
 
     /**
-     * {@code row += bias} (then {@code max(row, 0)} with {@code relu}) in place, and its LayerNorm without affine into
-     * {@code out}: the bias pass also sums the row, so the norm needs two more passes, not three.
+     * {@code row += bias} (then {@code max(row, 0)} with {@code relu}) in place, and its LayerNorm into {@code out}
+     * (with {@code γ}, {@code β} unless null): the bias pass also sums the row, so the norm needs two more passes, not
+     * three.
      */
     static void addBiasThenNorm(ByteBuffer data, long offset, int n, float[] bias, boolean relu, ByteBuffer out,
-            long outOffset, float eps) {
+            long outOffset, float[] gamma, float[] beta, float eps) {
         float sum = addBias(data, offset, n, bias, relu);
-        normalizeCentred(data, (int) (offset * 4), n, sum / n, out, (int) (outOffset * 4), null, null, eps);
+        normalizeCentred(data, (int) (offset * 4), n, sum / n, out, (int) (outOffset * 4), gamma, beta, eps);
     }
 
     /**

@@ -26,6 +26,8 @@ final class Workspace implements AutoCloseable {
     final float[][] patchScratch;
     /** Per-image copies handed to layer observers ({@code w}, {@code zHalf}, {@code zNext}), made on first use. */
     final float[][][] traced;
+    /** The same for observers that want only the class token's row. */
+    final float[][][] tracedClassToken;
     final Blas[] blas;
     private final List<NativeFloats> blocks = new ArrayList<>();
     private FastEngine.Pass pass;
@@ -41,9 +43,10 @@ final class Workspace implements AutoCloseable {
         pooled = keep(new NativeFloats((long) capacity * config.dim()));
         logits = keep(new NativeFloats((long) capacity * config.numClasses()));
         scores = new NativeFloats[workers];
-        rowSums = new float[workers][config.tokens()];
+        rowSums = new float[workers][RowOps.paddedLength(config.tokens())];
         patchScratch = new float[workers][config.numPatches() * config.patchDim()];
         traced = new float[3][capacity][];
+        tracedClassToken = new float[3][capacity][];
         blas = new Blas[workers];
         int t = config.tokens();
         scoreStride = RowOps.paddedLength(t);

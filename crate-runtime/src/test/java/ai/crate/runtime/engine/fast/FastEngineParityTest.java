@@ -145,7 +145,7 @@ class FastEngineParityTest {
                 bias[i] = (float) random.nextGaussian();
                 expectedRow[i] = (float) (v + bias[i]);
             }
-            RowOps.addBiasThenNorm(row, 0, n, bias, false, out, 0, 1e-5f);
+            RowOps.addBiasThenNorm(row, 0, n, bias, false, out, 0, null, null, 1e-5f);
             double mean = java.util.Arrays.stream(expectedRow).average().orElseThrow();
             double variance = java.util.Arrays.stream(expectedRow).map(v -> (v - mean) * (v - mean)).sum() / n;
             for (int i = 0; i < n; i++) {
