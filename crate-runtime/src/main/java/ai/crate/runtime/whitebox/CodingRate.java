@@ -35,40 +35,49 @@ public final class CodingRate {
         return total;
     }
 
-    /** {@code logdet(I + c·X·Xᵀ)} for {@code X [rows, cols]}, via Cholesky of the smaller Gram matrix. */
+    /**
+     * {@code logdet(I + c·X·Xᵀ)} for {@code X [rows, cols]}, via Cholesky of the smaller Gram matrix. The Gram's lower
+     * triangle is accumulated from four samples at a time, so each pass over it does four rank-1 updates over
+     * contiguous memory.
+     */
     static double logDetIdentityPlusGram(double[] x, int rows, int cols, double c) {
         boolean byColumns = cols <= rows;
         int m = byColumns ? cols : rows;
-        int length = byColumns ? rows : cols;
-        double[] vectors = byColumns ? transpose(x, rows, cols) : x;
+        int samples = byColumns ? rows : cols;
+        double[] vectors = byColumns ? x : transpose(x, rows, cols);
         double[] g = new double[m * m];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j <= i; j++) {
-                double value = c * dot(vectors, i * length, j * length, length) + (i == j ? 1.0 : 0.0);
-                g[i * m + j] = value;
-                g[j * m + i] = value;
+        int s = 0;
+        for (; s + 3 < samples; s += 4) {
+            int v0 = s * m;
+            int v1 = v0 + m;
+            int v2 = v1 + m;
+            int v3 = v2 + m;
+            for (int i = 0; i < m; i++) {
+                double a0 = c * vectors[v0 + i];
+                double a1 = c * vectors[v1 + i];
+                double a2 = c * vectors[v2 + i];
+                double a3 = c * vectors[v3 + i];
+                int row = i * m;
+                for (int j = 0; j <= i; j++) {
+                    g[row + j] += a0 * vectors[v0 + j] + a1 * vectors[v1 + j] + a2 * vectors[v2 + j]
+                            + a3 * vectors[v3 + j];
+                }
             }
         }
+        for (; s < samples; s++) {
+            int v0 = s * m;
+            for (int i = 0; i < m; i++) {
+                double a0 = c * vectors[v0 + i];
+                int row = i * m;
+                for (int j = 0; j <= i; j++) {
+                    g[row + j] += a0 * vectors[v0 + j];
+                }
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            g[i * m + i] += 1.0;
+        }
         return choleskyLogDet(g, m);
-    }
-
-    /** A dot product with four partial sums, so the JIT can keep four multiply-adds in flight. */
-    private static double dot(double[] v, int a, int b, int length) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int q = 0;
-        for (; q + 3 < length; q += 4) {
-            s0 += v[a + q] * v[b + q];
-            s1 += v[a + q + 1] * v[b + q + 1];
-            s2 += v[a + q + 2] * v[b + q + 2];
-            s3 += v[a + q + 3] * v[b + q + 3];
-        }
-        for (; q < length; q++) {
-            s0 += v[a + q] * v[b + q];
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 
     private static double[] transpose(double[] x, int rows, int cols) {
@@ -81,26 +90,29 @@ public final class CodingRate {
         return t;
     }
 
-    /** {@code logdet} of a symmetric positive definite matrix, destroying it; NaN if it is not (non-finite input). */
+    /**
+     * {@code logdet} of a symmetric positive definite matrix (its lower triangle is read), destroying it; NaN if it is
+     * not (non-finite input). Right-looking: each column, once scaled, updates the rows below it with contiguous loops.
+     */
     static double choleskyLogDet(double[] a, int n) {
         double logDet = 0;
+        double[] column = new double[n];
         for (int j = 0; j < n; j++) {
             double diagonal = a[j * n + j];
-            for (int q = 0; q < j; q++) {
-                diagonal -= a[j * n + q] * a[j * n + q];
-            }
             if (!(diagonal > 0)) {
                 return Double.NaN;
             }
             double l = Math.sqrt(diagonal);
-            a[j * n + j] = l;
             logDet += 2 * Math.log(l);
             for (int i = j + 1; i < n; i++) {
-                double s = a[i * n + j];
-                for (int q = 0; q < j; q++) {
-                    s -= a[i * n + q] * a[j * n + q];
+                column[i] = a[i * n + j] / l;
+            }
+            for (int i = j + 1; i < n; i++) {
+                double lij = column[i];
+                int row = i * n;
+                for (int k = j + 1; k <= i; k++) {
+                    a[row + k] -= lij * column[k];
                 }
-                a[i * n + j] = s / l;
             }
         }
         return logDet;
