@@ -1,6 +1,7 @@
 package ai.crate.runtime.engine.fast;
 
 import ai.crate.runtime.config.CrateConfig;
+import ai.crate.runtime.config.Pool;
 import ai.crate.runtime.model.CrateWeights;
 import ai.crate.runtime.model.Folds;
 import ai.crate.runtime.model.WeightKeys;
@@ -93,13 +94,20 @@ final class FastWeights implements AutoCloseable {
         headBias = headFold.bias();
     }
 
-    /** Multiply-adds per image that this folded form really performs. */
+    /**
+     * Multiply-adds per image that this folded form really performs without a layer observer: the scores are
+     * symmetric, so half of them are computed; with class-token pooling the last layer projects every token but
+     * attends, projects out and steps ISTA for the class token alone.
+     */
     public static long multiplyAdds(CrateConfig config) {
         long t = config.tokens();
         long d = config.dim();
         long inner = config.innerDim();
-        long perLayer = t * d * inner + 2 * t * t * inner + t * d * d + (config.projectOut() ? t * inner * d : 0);
-        return (long) config.numPatches() * config.patchDim() * d + config.depth() * perLayer + d * config.numClasses();
+        long out = config.projectOut() ? inner * d : 0;
+        long perLayer = t * d * inner + 3 * t * t * inner / 2 + t * d * d + t * out;
+        long lastLayer = config.pool() == Pool.CLS ? t * d * inner + 2 * t * inner + d * d + out : perLayer;
+        return (long) config.numPatches() * config.patchDim() * d + (config.depth() - 1) * perLayer + lastLayer
+                + d * config.numClasses();
     }
 
     /** A product's {@code [in, out]} weight as the engine multiplies by it: float, or fake-quantized per column. */
