@@ -25,9 +25,10 @@ import java.util.concurrent.locks.StampedLock;
  * step. One instance is meant to be shared by all the threads of a process (for Flink, one per TaskManager): each call
  * borrows its own {@link Workspace}, so concurrent calls are safe and steady-state calls allocate only the returned
  * logits. With class-token pooling the last layer computes only the class token after its projection, unless an
- * observer wants that layer's every token. Requires {@code --add-modules=jdk.incubator.vector}. Built with a {@link QuantizationTable}, it simulates the
- * INT8 graph instead ({@code fast-int8}): weights and product inputs rounded to the INT8 grid, float arithmetic
- * otherwise; a verification path, slower than the float one, and the {@code w} its observers see is the rounded one.
+ * observer wants that layer's every token. Requires {@code --add-modules=jdk.incubator.vector}. Built with a
+ * {@link QuantizationTable}, it simulates the INT8 graph instead ({@code fast-int8}): weights and product inputs
+ * rounded to the INT8 grid, float arithmetic otherwise; a verification path, slower than the float one, and the
+ * {@code w} its observers see is the rounded one.
  */
 public final class FastEngine implements CrateEngine {
     public static final String NAME = "fast";
