@@ -474,7 +474,7 @@ public final class FastEngine implements CrateEngine {
             lowestDiagonal = Math.min(lowestDiagonal, diagonal);
         }
         if (lowestDiagonal - shift >= -SHARED_SHIFT_RANGE) {
-            java.util.Arrays.fill(sums, 0, t, 0f);
+            java.util.Arrays.fill(sums, 0f);
             for (int r = 0; r < t; r++) {
                 RowOps.symmetricExpRow(s, (long) r * stride, r, t, shift, sums);
             }

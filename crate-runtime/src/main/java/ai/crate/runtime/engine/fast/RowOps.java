@@ -1,6 +1,7 @@
 package ai.crate.runtime.engine.fast;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -15,8 +16,37 @@ final class RowOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int STEP = S.length();
+    private static final float LOG2E = 1.44269504088896341f;
+    /** 1.5·2²³: adding it rounds a float below 2²² to the nearest integer, held in the low mantissa bits. */
+    private static final float ROUNDING = 12582912f;
+    private static final int ROUNDING_BITS = Float.floatToRawIntBits(ROUNDING);
+    private static final float MINUS_LN2_HIGH = -0.693359375f;
+    private static final float MINUS_LN2_LOW = 2.12194440e-4f;
+    private static final float EXP_P0 = 1.9875691500e-4f;
+    private static final float EXP_P1 = 1.3981999507e-3f;
+    private static final float EXP_P2 = 8.3334519073e-3f;
+    private static final float EXP_P3 = 4.1665795894e-2f;
+    private static final float EXP_P4 = 1.6666665459e-1f;
+    private static final float EXP_P5 = 5.0000001201e-1f;
 
     private RowOps() {
+    }
+
+    /**
+     * {@code exp(x)} for the softmax's shifted scores ({@code x ≤ 0}, −∞ included), within 2 ulp: Cody-Waite reduction
+     * to {@code x = n·ln 2 + r}, {@code |r| ≤ ln 2 / 2}, Cephes' degree-5 polynomial for {@code e^r}, and {@code 2^n}
+     * added to the exponent bits. Inputs below −86 give {@code e^−86} (4·10⁻³⁸), which no softmax sum can tell from 0.
+     */
+    static FloatVector expNonPositive(FloatVector x) {
+        FloatVector clamped = x.max(-86f);
+        FloatVector shifted = clamped.fma(LOG2E, ROUNDING);
+        FloatVector n = shifted.sub(ROUNDING);
+        FloatVector r = n.mul(MINUS_LN2_HIGH).add(clamped).add(n.mul(MINUS_LN2_LOW));
+        FloatVector p = r.fma(EXP_P0, EXP_P1).mul(r).add(EXP_P2).mul(r).add(EXP_P3).mul(r).add(EXP_P4).mul(r)
+                .add(EXP_P5);
+        FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector exponent = shifted.reinterpretAsInts().sub(ROUNDING_BITS).lanewise(VectorOperators.LSHL, 23);
+        return y.reinterpretAsInts().add(exponent).reinterpretAsFloats();
     }
 
     /** {@code n} rounded up to a whole number of vectors. */
@@ -37,8 +67,7 @@ final class RowOps {
         FloatVector shift = FloatVector.broadcast(S, maxV.reduceLanes(VectorOperators.MAX));
         FloatVector sumV = FloatVector.zero(S);
         for (int i = 0; i < paddedLength; i += STEP) {
-            FloatVector e = FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).sub(shift)
-                    .lanewise(VectorOperators.EXP);
+            FloatVector e = expNonPositive(FloatVector.fromByteBuffer(S, data, base + i * 4, ORDER).sub(shift));
             sumV = sumV.add(e);
             e.intoByteBuffer(data, base + i * 4, ORDER);
         }
@@ -167,38 +196,32 @@ final class RowOps {
     }
 
     /**
-     * One row of a symmetric softmax with a shared shift: for {@code c ≥ r}, {@code E[r][c] = exp(S[r][c] − shift)} in
-     * place; the row's own sum gets every {@code E[r][c]}, and since {@code E} is symmetric each {@code E[r][c]} with
-     * {@code c > r} is also added to {@code sums[c]} (the part of row {@code c} below the diagonal).
+     * One row of a symmetric softmax with a shared shift: for {@code r ≤ c < n}, {@code E[r][c] = exp(S[r][c] − shift)}
+     * in place; the row's own sum gets every {@code E[r][c]}, and since {@code E} is symmetric each {@code E[r][c]}
+     * with {@code c > r} is also added to {@code sums[c]} (the part of row {@code c} below the diagonal). Whole vectors
+     * from the one holding the diagonal to the row's padded end, no scalar exponentials: the lanes left of the diagonal
+     * are set to −∞ first, so that they and the padding give {@code e^−86} (nothing a sum can tell from 0), and the
+     * padding is −∞ again on return. {@code sums} holds the padded length.
      */
     static void symmetricExpRow(ByteBuffer data, long rowOffset, int r, int n, float shift, float[] sums) {
         int base = (int) (rowOffset * 4);
-        float diagonal = (float) Math.exp(data.getFloat(base + r * 4) - shift);
-        data.putFloat(base + r * 4, diagonal);
-        float rowSum = diagonal;
-        int c = r + 1;
-        for (; c < n && c % STEP != 0; c++) {
-            float e = (float) Math.exp(data.getFloat(base + c * 4) - shift);
-            data.putFloat(base + c * 4, e);
-            rowSum += e;
-            sums[c] += e;
+        int first = r - r % STEP;
+        int end = paddedLength(n);
+        for (int c = first; c < r; c++) {
+            data.putFloat(base + c * 4, Float.NEGATIVE_INFINITY);
         }
         FloatVector shiftV = FloatVector.broadcast(S, shift);
         FloatVector rowSumV = FloatVector.zero(S);
-        for (; c + STEP <= n; c += STEP) {
-            FloatVector e = FloatVector.fromByteBuffer(S, data, base + c * 4, ORDER).sub(shiftV)
-                    .lanewise(VectorOperators.EXP);
+        for (int c = first; c < end; c += STEP) {
+            FloatVector e = expNonPositive(FloatVector.fromByteBuffer(S, data, base + c * 4, ORDER).sub(shiftV));
             e.intoByteBuffer(data, base + c * 4, ORDER);
             rowSumV = rowSumV.add(e);
             FloatVector.fromArray(S, sums, c).add(e).intoArray(sums, c);
         }
-        for (; c < n; c++) {
-            float e = (float) Math.exp(data.getFloat(base + c * 4) - shift);
-            data.putFloat(base + c * 4, e);
-            rowSum += e;
-            sums[c] += e;
+        for (int c = n; c < end; c++) {
+            data.putFloat(base + c * 4, Float.NEGATIVE_INFINITY);
         }
-        sums[r] += rowSum + rowSumV.reduceLanes(VectorOperators.ADD);
+        sums[r] += rowSumV.reduceLanes(VectorOperators.ADD) - data.getFloat(base + r * 4);
     }
 
     /** {@code row *= factor}. */

@@ -43,7 +43,7 @@ final class Workspace implements AutoCloseable {
         pooled = keep(new NativeFloats((long) capacity * config.dim()));
         logits = keep(new NativeFloats((long) capacity * config.numClasses()));
         scores = new NativeFloats[workers];
-        rowSums = new float[workers][config.tokens()];
+        rowSums = new float[workers][RowOps.paddedLength(config.tokens())];
         patchScratch = new float[workers][config.numPatches() * config.patchDim()];
         traced = new float[3][capacity][];
         tracedClassToken = new float[3][capacity][];

@@ -157,6 +157,36 @@ class FastEngineParityTest {
     }
 
     @Test
+    void softmaxExponentialIsWithinTwoUlpAndSaturatesBelowMinus86() {
+        jdk.incubator.vector.VectorSpecies<Float> species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        float[] x = new float[species.length()];
+        float[] y = new float[species.length()];
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int round = 0; round < 20_000; round++) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (-90 * Math.pow(random.nextDouble(), 3));
+            }
+            RowOps.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(species, x, 0)).intoArray(y, 0);
+            for (int i = 0; i < x.length; i++) {
+                double expected = Math.exp(x[i]);
+                if (x[i] >= -86f) {
+                    assertThat((double) y[i]).as("exp(%s)", x[i]).isCloseTo(expected,
+                            org.assertj.core.api.Assertions.within(2.0 * Math.ulp((float) expected)));
+                } else {
+                    assertThat(y[i]).as("exp(%s)", x[i]).isBetween(0f, 1e-37f);
+                }
+            }
+        }
+        java.util.Arrays.fill(x, Float.NEGATIVE_INFINITY);
+        x[1] = Float.NaN;
+        x[2] = 0f;
+        RowOps.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(species, x, 0)).intoArray(y, 0);
+        assertThat(y[0]).isBetween(0f, 1e-37f);
+        assertThat(y[1]).isNaN();
+        assertThat(y[2]).isEqualTo(1f);
+    }
+
+    @Test
     void attentionWithWidelySpreadScoresTakesTheSafePathAndStillMatches() throws Exception {
         CrateWeights base = weights("meanpool", "model.safetensors");
         long[] generalPath = new long[3];
