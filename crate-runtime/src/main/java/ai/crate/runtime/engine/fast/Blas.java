@@ -46,21 +46,6 @@ final class Blas {
                 c.at(cBase.pointer(), cOffset), ldc);
     }
 
-    /** The upper triangle of {@code C[n, n] = alpha · A[n, k] · A[n, k]ᵀ} (half the work of the full product). */
-    void syrkUpper(int n, int k, float alpha, NativeFloats aBase, long aOffset, int lda, NativeFloats cBase,
-            long cOffset, int ldc) {
-        openblas.cblas_ssyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasNoTrans, n, k, alpha,
-                a.at(aBase.pointer(), aOffset), lda, 0f, c.at(cBase.pointer(), cOffset), ldc);
-    }
-
-    /** {@code C[m, n] = A[m, m] · B[m, n]} with {@code A} symmetric and only its upper triangle read. */
-    void symmUpperLeft(int m, int n, NativeFloats aBase, long aOffset, int lda, NativeFloats bBase, long bOffset,
-            int ldb, NativeFloats cBase, long cOffset, int ldc) {
-        openblas.cblas_ssymm(openblas.CblasRowMajor, openblas.CblasLeft, openblas.CblasUpper, m, n, 1f,
-                a.at(aBase.pointer(), aOffset), lda, b.at(bBase.pointer(), bOffset), ldb, 0f,
-                c.at(cBase.pointer(), cOffset), ldc);
-    }
-
     /** A pointer that can be moved onto any block and offset without allocating. */
     private static final class View extends FloatPointer {
         View() {

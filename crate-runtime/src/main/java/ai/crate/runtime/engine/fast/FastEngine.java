@@ -422,7 +422,7 @@ public final class FastEngine implements CrateEngine {
                 FakeQuantizer.apply(out, r * patchDim, patchDim, quantizer.patches);
             }
         }
-        ws.patches.put((long) image * n * patchDim, out, n * patchDim);
+        ws.patches.put((long) image * n * patchDim, out, 0, n * patchDim);
     }
 
     /** z rows of one image: cls + pos[0], then LN_embed(patch embedding) + pos[i]. */
@@ -445,11 +445,9 @@ public final class FastEngine implements CrateEngine {
     }
 
     /**
-     * One head of one image: scores, softmax, weighted sum written into its columns of {@code concat}. The scores
-     * {@code S = scale·W·Wᵀ} are symmetric and their largest entry is on the diagonal, so with one shift for the whole
-     * head (that entry) {@code exp(S − shift)} is symmetric too: half the products ({@code ssyrk}, {@code ssymm}) and
-     * half the exponentials. Rows whose own largest score is far below the shared shift would underflow; then the head
-     * takes the general path with a shift per row.
+     * One head of one image: scores, softmax, weighted sum written into its columns of {@code concat}. Heads whose
+     * exponentials can share one shift go through {@link SymmetricAttention}; the rare head with a row far below that
+     * shift (its exponentials would underflow) takes the general path with a shift per row.
      */
     private void attention(Workspace ws, int worker, int image, int head, int layer) {
         int t = config.tokens();
@@ -458,38 +456,24 @@ public final class FastEngine implements CrateEngine {
         long offset = (long) image * t * inner + (long) head * p;
         NativeFloats scores = ws.scores[worker];
         Blas blas = ws.blas[worker];
-        int stride = ws.scoreStride;
-        ByteBuffer s = scores.bytes();
-        float[] sums = ws.rowSums[worker];
         if (quantizer != null && quantizer.attention[layer] != 0f) {
             quantizedAttention(ws, blas, scores, offset, quantizer.attention[layer], layer);
             return;
         }
-        blas.syrkUpper(t, p, scale, ws.w, offset, inner, scores, 0, stride);
-        float shift = Float.NEGATIVE_INFINITY;
-        float lowestDiagonal = Float.POSITIVE_INFINITY;
-        for (int r = 0; r < t; r++) {
-            float diagonal = s.getFloat((r * stride + r) * 4);
-            shift = Math.max(shift, diagonal);
-            lowestDiagonal = Math.min(lowestDiagonal, diagonal);
-        }
-        if (lowestDiagonal - shift >= -SHARED_SHIFT_RANGE) {
-            java.util.Arrays.fill(sums, 0f);
-            for (int r = 0; r < t; r++) {
-                RowOps.symmetricExpRow(s, (long) r * stride, r, t, shift, sums);
-            }
-            blas.symmUpperLeft(t, p, scores, 0, stride, ws.w, offset, inner, ws.concat, offset, inner);
-        } else {
+        if (!ws.attention[worker].apply(ws.w, offset, inner, scale, SHARED_SHIFT_RANGE, ws.concat)) {
             perRowShiftHeads.increment();
+            int stride = ws.scoreStride;
+            ByteBuffer s = scores.bytes();
+            float[] sums = ws.rowSums[worker];
             blas.gemm(true, t, t, p, scale, ws.w, offset, inner, ws.w, offset, inner, 0f, scores, 0, stride);
             for (int r = 0; r < t; r++) {
                 sums[r] = RowOps.softmaxNumeratorsPadded(s, (long) r * stride, t, stride);
             }
             blas.gemm(false, t, p, t, 1f, scores, 0, stride, ws.w, offset, inner, 0f, ws.concat, offset, inner);
-        }
-        ByteBuffer out = ws.concat.bytes();
-        for (int r = 0; r < t; r++) {
-            RowOps.scale(out, offset + (long) r * inner, p, 1f / sums[r]);
+            ByteBuffer out = ws.concat.bytes();
+            for (int r = 0; r < t; r++) {
+                RowOps.scale(out, offset + (long) r * inner, p, 1f / sums[r]);
+            }
         }
         quantizeConcat(ws, offset, layer);
     }

@@ -7,7 +7,8 @@ import ai.crate.runtime.model.CrateWeights;
 
 /**
  * Registers {@link FastEngine} as {@code fast}, the default CPU engine. Its probe checks, without loading any Vector API
- * class, that the JVM runs with {@code --add-modules=jdk.incubator.vector} and that OpenBLAS loads.
+ * class, that the JVM runs with {@code --add-modules=jdk.incubator.vector}; then that the Vector API still reads
+ * ByteBuffers (JDK 19 replaced that with MemorySegments) and that OpenBLAS loads.
  */
 public final class FastEngineProvider implements EngineProvider {
     @Override
@@ -26,6 +27,10 @@ public final class FastEngineProvider implements EngineProvider {
             return Availability.no("the JVM was started without --add-modules=jdk.incubator.vector (bin/crate adds"
                     + " it; add it to your JVM options, e.g. Flink's env.java.opts.all)");
         }
+        if (!hasByteBufferAccess()) {
+            return Availability.no("its Vector API kernels read ByteBuffers, which the Vector API of JDK 17 and 18"
+                    + " offers and Java " + Runtime.version().feature() + " no longer does; run on Java 17");
+        }
         try {
             Blas.load();
         } catch (Throwable e) {
@@ -36,6 +41,17 @@ public final class FastEngineProvider implements EngineProvider {
             return Availability.no("OpenBLAS cannot load on this platform: " + cause);
         }
         return Availability.yes("OpenBLAS products on folded weights, Vector API kernels");
+    }
+
+    private static boolean hasByteBufferAccess() {
+        try {
+            Class<?> species = Class.forName("jdk.incubator.vector.VectorSpecies");
+            Class.forName("jdk.incubator.vector.FloatVector").getMethod("fromByteBuffer", species,
+                    java.nio.ByteBuffer.class, int.class, java.nio.ByteOrder.class);
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
     }
 
     @Override

@@ -48,8 +48,8 @@ final class NativeFloats implements AutoCloseable {
         floats.get(Math.toIntExact(offset), out, outOffset, count);
     }
 
-    void put(long offset, float[] values, int count) {
-        floats.put(Math.toIntExact(offset), values, 0, count);
+    void put(long offset, float[] values, int from, int count) {
+        floats.put(Math.toIntExact(offset), values, from, count);
     }
 
     @Override

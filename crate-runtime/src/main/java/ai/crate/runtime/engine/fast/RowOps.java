@@ -195,35 +195,6 @@ final class RowOps {
         }
     }
 
-    /**
-     * One row of a symmetric softmax with a shared shift: for {@code r ≤ c < n}, {@code E[r][c] = exp(S[r][c] − shift)}
-     * in place; the row's own sum gets every {@code E[r][c]}, and since {@code E} is symmetric each {@code E[r][c]}
-     * with {@code c > r} is also added to {@code sums[c]} (the part of row {@code c} below the diagonal). Whole vectors
-     * from the one holding the diagonal to the row's padded end, no scalar exponentials: the lanes left of the diagonal
-     * are set to −∞ first, so that they and the padding give {@code e^−86} (nothing a sum can tell from 0), and the
-     * padding is −∞ again on return. {@code sums} holds the padded length.
-     */
-    static void symmetricExpRow(ByteBuffer data, long rowOffset, int r, int n, float shift, float[] sums) {
-        int base = (int) (rowOffset * 4);
-        int first = r - r % STEP;
-        int end = paddedLength(n);
-        for (int c = first; c < r; c++) {
-            data.putFloat(base + c * 4, Float.NEGATIVE_INFINITY);
-        }
-        FloatVector shiftV = FloatVector.broadcast(S, shift);
-        FloatVector rowSumV = FloatVector.zero(S);
-        for (int c = first; c < end; c += STEP) {
-            FloatVector e = expNonPositive(FloatVector.fromByteBuffer(S, data, base + c * 4, ORDER).sub(shiftV));
-            e.intoByteBuffer(data, base + c * 4, ORDER);
-            rowSumV = rowSumV.add(e);
-            FloatVector.fromArray(S, sums, c).add(e).intoArray(sums, c);
-        }
-        for (int c = n; c < end; c++) {
-            data.putFloat(base + c * 4, Float.NEGATIVE_INFINITY);
-        }
-        sums[r] += rowSumV.reduceLanes(VectorOperators.ADD) - data.getFloat(base + r * 4);
-    }
-
     /** {@code row *= factor}. */
     static void scale(ByteBuffer data, long offset, int n, float factor) {
         int base = (int) (offset * 4);

@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * The off-heap activations of one forward pass for up to {@code capacity} images, plus per-worker scratch (attention
- * scores and their row sums, one image's patches) and per-worker OpenBLAS handles. A workspace serves one call at a time; the engine keeps a pool of them so
- * concurrent callers never share one, and steady-state calls allocate nothing.
+ * kernels and scores with their row sums, one image's patches) and per-worker OpenBLAS handles. A workspace serves one
+ * call at a time; the engine keeps a pool of them so concurrent callers never share one, and steady-state calls
+ * allocate nothing.
  */
 final class Workspace implements AutoCloseable {
     final int capacity;
@@ -29,6 +30,7 @@ final class Workspace implements AutoCloseable {
     /** The same for observers that want only the class token's row. */
     final float[][][] tracedClassToken;
     final Blas[] blas;
+    final SymmetricAttention[] attention;
     private final List<NativeFloats> blocks = new ArrayList<>();
     private FastEngine.Pass pass;
 
@@ -48,6 +50,7 @@ final class Workspace implements AutoCloseable {
         traced = new float[3][capacity][];
         tracedClassToken = new float[3][capacity][];
         blas = new Blas[workers];
+        attention = new SymmetricAttention[workers];
         int t = config.tokens();
         scoreStride = RowOps.paddedLength(t);
         for (int i = 0; i < workers; i++) {
@@ -58,6 +61,7 @@ final class Workspace implements AutoCloseable {
                 }
             }
             blas[i] = new Blas();
+            attention[i] = new SymmetricAttention(t, config.dimHead());
         }
     }
 
