@@ -17,7 +17,12 @@ final class WorkerPool implements AutoCloseable {
         void run(int worker, int index);
     }
 
-    private static final int SPINS = 64;
+    /**
+     * How long a waiting worker spins before it parks. Regions of one pass follow each other within microseconds, and
+     * a parked helper takes tens of microseconds to wake (and then starts its share late), so a helper spins through
+     * the gaps of a pass and parks only once the pass is over.
+     */
+    private static final long SPIN_NANOS = Long.getLong("crate.fast.spinMicros", 200) * 1000;
     private static final int WORKER_BITS = 16;
 
     private final int threads;
@@ -82,14 +87,10 @@ final class WorkerPool implements AutoCloseable {
                 failure = e;
                 next.set(count);
             }
-            int spins = 0;
+            long spinUntil = 0;
             for (int w = 1; w <= active; w++) {
                 while (finished.get(w) != generation) {
-                    if (++spins < SPINS) {
-                        Thread.onSpinWait();
-                    } else {
-                        LockSupport.park(this);
-                    }
+                    spinUntil = pause(spinUntil);
                 }
             }
             task = null;
@@ -140,14 +141,22 @@ final class WorkerPool implements AutoCloseable {
     }
 
     private void waitForRound(long seen) {
-        int spins = 0;
+        long spinUntil = 0;
         while ((round >>> WORKER_BITS) == seen && !closed) {
-            if (++spins < SPINS) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.park(this);
-            }
+            spinUntil = pause(spinUntil);
         }
+    }
+
+    /** One step of a wait: a spin until {@code spinUntil} (set on the first step, when it is 0), then a park. */
+    private long pause(long spinUntil) {
+        long now = System.nanoTime();
+        long until = spinUntil == 0 ? now + SPIN_NANOS : spinUntil;
+        if (now < until) {
+            Thread.onSpinWait();
+        } else {
+            LockSupport.park(this);
+        }
+        return until;
     }
 
     /** Waits for a running region to finish, then stops the helpers. */
