@@ -61,6 +61,7 @@ public final class InferenceJob {
         env.configure(restart);
         env.enableCheckpointing(options.checkpointMillis(), CheckpointingMode.EXACTLY_ONCE);
         env.setParallelism(options.parallelism());
+        env.setBufferTimeout(options.bufferTimeoutMillis());
 
         DataStream<FrameEvent> frames = env.fromSource(frameSource(options),
                         WatermarkStrategy.<FrameEvent>forBoundedOutOfOrderness(Duration.ofSeconds(5))

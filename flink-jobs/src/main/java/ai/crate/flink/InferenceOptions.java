@@ -10,9 +10,9 @@ import java.util.Map;
 
 /**
  * The options of {@link InferenceJob}, from {@code --name value} arguments: where Kafka is, the model bundle, topics,
- * micro-batching, top-k, delivery guarantee, checkpoint interval, sparse codes, model updates and the keys they must
- * be signed by, white-box telemetry, and whether the sources stop at the current end of their topics (tests and the demo). Unknown or malformed options
- * are refused with their name.
+ * micro-batching, how long records may wait in Flink's network buffers, top-k, delivery guarantee, checkpoint interval,
+ * sparse codes, model updates and the keys they must be signed by, white-box telemetry, and whether the sources stop at
+ * the current end of their topics (tests and the demo). Unknown or malformed options are refused with their name.
  */
 public record InferenceOptions(String bootstrap, String modelUri, String framesTopic, String predictionsTopic,
                                String dlqTopic, String groupId, int maxBatch, long maxWaitMillis, int topK,
@@ -20,7 +20,7 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
                                boolean bounded, CodesOptions codes, long transactionTimeoutMillis,
                                String updatesTopic, String fleetTopic, int telemetryEvery,
                                boolean allowTransactionV2, String driftTopic, int driftWindow, double driftAlpha,
-                               String trustedKeys)
+                               String trustedKeys, long bufferTimeoutMillis)
         implements Serializable {
 
     public InferenceOptions {
@@ -37,6 +37,10 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
         if (driftWindow < 2 || !(driftAlpha > 0 && driftAlpha < 0.5)) {
             throw new IllegalArgumentException("--drift-window must be at least 2 and --drift-alpha in (0, 0.5), got "
                     + driftWindow + " and " + driftAlpha);
+        }
+        if (bufferTimeoutMillis < 0) {
+            throw new IllegalArgumentException("--buffer-timeout-ms must be 0 (flush every record) or more, got "
+                    + bufferTimeoutMillis);
         }
         if (telemetryEvery < 0) {
             throw new IllegalArgumentException("--telemetry-every must be 0 (off) or more, got " + telemetryEvery);
@@ -76,12 +80,14 @@ public record InferenceOptions(String bootstrap, String modelUri, String framesT
                 values.getOrDefault("updates-topic", "model-updates"),
                 values.getOrDefault("fleet-topic", "fleet-status"), intOf(values, "telemetry-every", 50),
                 values.containsKey("allow-transaction-v2"), values.getOrDefault("drift-topic", "drift"),
-                intOf(values, "drift-window", 20), doubleOf(values, "drift-alpha", 0.01), values.get("trusted-keys"));
+                intOf(values, "drift-window", 20), doubleOf(values, "drift-alpha", 0.01), values.get("trusted-keys"),
+                longOf(values, "buffer-timeout-ms", 10));
         for (String key : new String[] {"frames-topic", "predictions-topic", "dlq-topic", "group-id", "max-batch",
                 "max-wait-ms", "top-k", "engine-threads", "delivery", "checkpoint-ms", "parallelism", "bounded",
                 "no-codes", "codes-layer", "codes-tokens", "codes-top-k", "codes-min", "codes-precision",
                 "codes-topic", "transaction-timeout-ms", "updates-topic", "fleet-topic", "telemetry-every",
-                "allow-transaction-v2", "drift-topic", "drift-window", "drift-alpha", "trusted-keys"}) {
+                "allow-transaction-v2", "drift-topic", "drift-window", "drift-alpha", "trusted-keys",
+                "buffer-timeout-ms"}) {
             values.remove(key);
         }
         if (!values.isEmpty()) {

@@ -25,8 +25,11 @@ class InferenceOptionsTest {
         assertThat(o.driftWindow()).isEqualTo(20);
         assertThat(o.driftAlpha()).isEqualTo(0.01);
         assertThat(o.allowTransactionV2()).isFalse();
+        assertThat(o.bufferTimeoutMillis()).isEqualTo(10);
         InferenceOptions q = InferenceOptions.parse("--bootstrap", "k:9092", "--model-uri", "/m", "--telemetry-every",
-                "0", "--drift-window", "40", "--drift-alpha", "0.001", "--allow-transaction-v2");
+                "0", "--drift-window", "40", "--drift-alpha", "0.001", "--allow-transaction-v2",
+                "--buffer-timeout-ms", "0");
+        assertThat(q.bufferTimeoutMillis()).isZero();
         assertThat(q.telemetryEvery()).isZero();
         assertThat(q.driftWindow()).isEqualTo(40);
         assertThat(q.driftAlpha()).isEqualTo(0.001);
@@ -50,5 +53,7 @@ class InferenceOptionsTest {
                 "often")).hasMessageContaining("--drift-alpha must be a number, got 'often'");
         assertThatThrownBy(() -> InferenceOptions.parse("--bootstrap", "k", "--model-uri", "/m", "--drift-alpha",
                 "0.7")).hasMessageContaining("--drift-alpha in (0, 0.5)");
+        assertThatThrownBy(() -> InferenceOptions.parse("--bootstrap", "k", "--model-uri", "/m",
+                "--buffer-timeout-ms", "-1")).hasMessageContaining("--buffer-timeout-ms must be 0");
     }
 }
