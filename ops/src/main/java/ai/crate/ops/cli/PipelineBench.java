@@ -46,9 +46,11 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 /**
  * {@code bin/crate bench --pipeline}: {@link InferenceJob} end to end (embedded broker, Flink MiniCluster, JPEG frames
- * in, predictions out) at the batch and threads of the engine benchmark. Throughput is measured on a backlog of
- * frames, from the predictions' {@code predicted_time_us} (so job start-up is excluded); latency on frames paced
- * below capacity, from each frame's capture time (when it was sent) to its prediction.
+ * in, predictions out) at the batch and threads of the engine benchmark. A first job over the same backlog warms the
+ * JVM up (Flink's, Kafka's and the job's code are compiled for tens of seconds), as the engine benchmark's warm-up
+ * does. Throughput is then measured on a backlog of frames, from the predictions' {@code predicted_time_us} (so job
+ * start-up is excluded); latency on frames paced below capacity, from each frame's capture time (when it was sent) to
+ * its prediction.
  */
 final class PipelineBench {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -82,12 +84,15 @@ final class PipelineBench {
         List<byte[]> jpegs = jpegs(settings.frameSide());
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, work.resolve("kafka"))) {
             broker.createPipelineTopics();
-            for (String phase : new String[] {"backlog", "paced"}) {
+            for (String phase : new String[] {"warmup", "backlog", "paced"}) {
                 broker.createTopics(List.of(new NewTopic("frames-" + phase, 1, (short) 1),
                         new NewTopic("predictions-" + phase, 1, (short) 1), new NewTopic("codes-" + phase, 1,
                                 (short) 1)));
             }
-            Backlog backlog = backlog(broker, bundle, settings, jpegs);
+            System.err.printf("bench pipeline: a warm-up job over %d frames first, so that the measured jobs run on"
+                    + " compiled code as the engine benchmark does%n", settings.frames());
+            backlog(broker, bundle, settings, jpegs, "warmup");
+            Backlog backlog = backlog(broker, bundle, settings, jpegs, "backlog");
             double rate = settings.load() * Math.min(backlog.imagesPerSecond(), engineImagesPerSecond);
             double[] latencies = paced(broker, bundle, settings, jpegs, rate);
             return new Result(backlog, rate, percentile(latencies, 0.50), percentile(latencies, 0.99),
@@ -95,18 +100,19 @@ final class PipelineBench {
         }
     }
 
-    private static Backlog backlog(EmbeddedKafkaBroker broker, Path bundle, Settings settings, List<byte[]> jpegs)
-            throws Exception {
+    private static Backlog backlog(EmbeddedKafkaBroker broker, Path bundle, Settings settings, List<byte[]> jpegs,
+                                   String phase) throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
             for (int i = 0; i < settings.frames(); i++) {
-                send(producer, "frames-backlog", i, jpegs, settings.frameSide());
+                send(producer, "frames-" + phase, i, jpegs, settings.frameSide());
             }
         }
-        System.err.printf("bench pipeline: %d frames queued; running the job on them%n", settings.frames());
+        System.err.printf("bench pipeline: %d frames queued on frames-%s; running the job on them%n", settings.frames(),
+                phase);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        InferenceJob.build(env, options(broker, bundle, settings, "backlog", true));
-        env.execute("crate-bench-backlog");
-        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, "predictions-backlog", settings.frames(),
+        InferenceJob.build(env, options(broker, bundle, settings, phase, true));
+        env.execute("crate-bench-" + phase);
+        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, "predictions-" + phase, settings.frames(),
                 Duration.ofSeconds(30));
         if (out.size() != settings.frames()) {
             throw new IllegalStateException("the job returned " + out.size() + " predictions for "
