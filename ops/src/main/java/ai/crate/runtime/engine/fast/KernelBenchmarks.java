@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * JMH benchmarks of the fast engine's kernels on one core: the products of CRATE-T/S/B at batch 8 (projection and
- * ISTA {@code [1576, d] × [d, d]}, attention scores {@code [197, p] × [p, 197]} and weighted sums), LayerNorm rows,
- * softmax rows, and a large square product as the per-core peak. Run with {@code bin/crate jmh KernelBenchmarks}.
+ * ISTA {@code [1576, d] × [d, d]}, attention scores {@code [197, p] × [p, 197]} and weighted sums), one head's whole
+ * attention as the engine runs it, LayerNorm rows, softmax rows, and a large square product as the per-core peak.
+ * Run with {@code bin/crate jmh KernelBenchmarks}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,6 +45,7 @@ public class KernelBenchmarks {
     private NativeFloats square;
     private NativeFloats squareOut;
     private Blas blas;
+    private SymmetricAttention attention;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -56,6 +58,7 @@ public class KernelBenchmarks {
         square = filled(1024L * 1024);
         squareOut = new NativeFloats(1024L * 1024);
         blas = new Blas();
+        attention = new SymmetricAttention(TOKENS, dimHead);
     }
 
     private static NativeFloats filled(long n) {
@@ -94,6 +97,16 @@ public class KernelBenchmarks {
     public void attentionWeightedSum() {
         blas.gemm(false, TOKENS, dimHead, TOKENS, 1f, scores, 0, RowOps.paddedLength(TOKENS), activations, 0, dim, 0f,
                 output, 0, dim);
+    }
+
+    /**
+     * The engine's whole attention of one head on one core ({@link SymmetricAttention}): scores, shared-shift softmax
+     * and normalised weighted sum, the work of {@code attentionScores}, {@code softmaxRows} and
+     * {@code attentionWeightedSum} together.
+     */
+    @Benchmark
+    public boolean attentionHead() {
+        return attention.apply(activations, 0, dim, (float) Math.pow(dimHead, -0.5), 60f, output);
     }
 
     /** LayerNorm without affine of all 1576 rows of width d. */
