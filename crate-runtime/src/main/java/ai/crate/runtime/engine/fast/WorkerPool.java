@@ -18,9 +18,9 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * How long a waiting worker spins before it parks. Regions of one pass follow each other within microseconds, and
-     * a parked helper takes tens of microseconds to wake (and then starts its share late), so a helper spins through
-     * the gaps of a pass and parks only once the pass is over.
+     * How long a waiting worker keeps yielding before it parks. Regions of one pass follow each other within
+     * microseconds, and a parked helper takes tens of microseconds to wake (and then starts its share late), so a
+     * helper waits through the gaps of a pass awake and parks only once the pass is over.
      */
     private static final long SPIN_NANOS = Long.getLong("crate.fast.spinMicros", 200) * 1000;
     private static final int WORKER_BITS = 16;
@@ -147,12 +147,16 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** One step of a wait: a spin until {@code spinUntil} (set on the first step, when it is 0), then a park. */
+    /**
+     * One step of a wait: until {@code spinUntil} (set on the first step, when it is 0) a yield, which returns at once
+     * on an idle core and hands the core over when more threads than cores are runnable (several engines on one
+     * TaskManager); after it, a park.
+     */
     private long pause(long spinUntil) {
         long now = System.nanoTime();
         long until = spinUntil == 0 ? now + SPIN_NANOS : spinUntil;
         if (now < until) {
-            Thread.onSpinWait();
+            Thread.yield();
         } else {
             LockSupport.park(this);
         }
