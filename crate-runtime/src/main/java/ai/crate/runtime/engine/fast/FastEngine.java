@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.StampedLock;
 
 /**
- * The fast CPU engine: the folded model (three products per layer instead of five), the whole batch and all heads in
- * OpenBLAS products on off-heap memory, Vector API row kernels, and one pool of {@code threads} workers splitting every
- * step. One instance is meant to be shared by all the threads of a process (for Flink, one per TaskManager): each call
+ * The fast CPU engine: the folded model (three products per layer instead of five), the whole batch in OpenBLAS
+ * products on off-heap memory, each head's attention in register-blocked Vector API kernels, Vector API row kernels,
+ * and one pool of {@code threads} workers splitting every step. One instance is meant to be shared by all the threads of a process (for Flink, one per TaskManager): each call
  * borrows its own {@link Workspace}, so concurrent calls are safe and steady-state calls allocate only the returned
  * logits. With class-token pooling the last layer computes only the class token after its projection, unless an
  * observer wants that layer's every token. Requires {@code --add-modules=jdk.incubator.vector}. Built with a
