@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A block of off-heap float32 memory, seen both as a JavaCPP pointer (for OpenBLAS) and as a native-order direct
  * {@link ByteBuffer} (for the Vector API row kernels). Close it to free the memory.
  *
- * <p>Each block starts on a cache line, 17 lines further into the 4 KB page than the block allocated before it. The
+ * <p>The k-th block allocated starts at cache line {@code 17·k mod 64} of its 4 KB page, 17 lines further into the page
+ * than the block allocated before it. The
  * engine's kernels read a row of one block while writing the same row of another, and blocks that malloc had placed at
  * the same offset within a page made those loads wait on unrelated stores (4K aliasing): about two passes in five ran
  * 10-15% slower, depending on where the allocator put the workspace.
@@ -28,13 +29,18 @@ final class NativeFloats implements AutoCloseable {
     private final long length;
 
     NativeFloats(long length) {
+        this(length, BLOCKS.getAndIncrement());
+    }
+
+    /** A block that starts at cache line {@code 17·index mod 64} of its page. */
+    NativeFloats(long length, int index) {
         if (length <= 0 || length * 4 > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("cannot allocate " + length + " floats in one block");
         }
         this.length = length;
-        this.block = new FloatPointer(length + (LINE + PAGE) / Float.BYTES);
-        int lines = Math.floorMod(BLOCKS.getAndIncrement() * STAGGER_LINES, PAGE / LINE);
-        long shift = Math.floorMod(-block.address(), LINE) + (long) lines * LINE;
+        this.block = new FloatPointer(length + PAGE / Float.BYTES);
+        long start = (long) Math.floorMod(index * STAGGER_LINES, PAGE / LINE) * LINE;
+        long shift = Math.floorMod(start - block.address(), PAGE);
         this.pointer = new Shifted(block, shift / Float.BYTES, length);
         this.bytes = pointer.asByteBuffer().order(ByteOrder.nativeOrder());
         this.floats = bytes.asFloatBuffer();

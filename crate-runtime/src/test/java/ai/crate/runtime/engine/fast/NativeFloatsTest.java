@@ -16,15 +16,15 @@ class NativeFloatsTest {
         List<NativeFloats> blocks = new ArrayList<>();
         try {
             Set<Long> offsets = new HashSet<>();
-            for (int i = 0; i < 8; i++) {
-                NativeFloats block = new NativeFloats(600_000 + i);
+            for (int i = 0; i < 64; i++) {
+                NativeFloats block = new NativeFloats(600_000 + i, i);
                 blocks.add(block);
-                long address = block.pointer().address();
-                assertThat(address % 64).as("block %d's start within its cache line", i).isZero();
-                offsets.add(address % 4096);
+                long offset = block.pointer().address() % 4096;
+                assertThat(offset).as("block %d's offset within its page", i).isEqualTo((17L * i % 64) * 64);
+                offsets.add(offset);
                 assertThat(block.bytes().capacity()).isEqualTo((600_000 + i) * 4);
             }
-            assertThat(offsets).as("offsets within a page of 8 consecutive blocks").hasSize(8);
+            assertThat(offsets).as("offsets within a page of 64 consecutive blocks").hasSize(64);
         } finally {
             blocks.forEach(NativeFloats::close);
         }
