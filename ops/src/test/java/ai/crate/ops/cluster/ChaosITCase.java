@@ -160,40 +160,62 @@ class ChaosITCase {
 
     @Test
     @Order(5)
-    void aSoakKeepsHeapAndThreadsFlat() throws Exception {
+    void aSoakKeepsLiveHeapAndThreadsFlat() throws Exception {
         Duration soak = Duration.ofSeconds(Long.getLong("crate.soak.seconds", 120));
         Duration warmUp = Duration.ofSeconds(30);
         try (ChaosStream stream = new ChaosStream(cluster, "chaos-soak")) {
-            FlinkRest rest = new FlinkRest(cluster.restUrl());
             int frames = (int) (soak.toSeconds() * RATE);
             stream.send(frames, RATE);
             long start = System.nanoTime();
-            List<Double> heap = new ArrayList<>();
+            FlinkRest rest = new FlinkRest(cluster.restUrl());
+            Map<String, Long> earlyHeap = null;
+            Map<String, Long> lateHeap = null;
             List<Double> threads = new ArrayList<>();
             while (stream.sent() < frames) {
                 Thread.sleep(5000);
                 if (System.nanoTime() - start > warmUp.toNanos()) {
-                    heap.add(max(rest.taskManagerMetric("Status.JVM.Memory.Heap.Used").values()));
+                    if (earlyHeap == null) {
+                        earlyHeap = liveHeapOfTaskManagers();
+                    } else if (stream.sent() > frames - 5 * RATE) {
+                        lateHeap = liveHeapOfTaskManagers();
+                    }
                     threads.add(max(rest.taskManagerMetric("Status.JVM.Threads.Count").values()));
                 }
             }
             stream.awaitSent();
             ChaosStream.Outcome outcome = stream.collect(frames, Duration.ofMinutes(3));
-            int quarter = Math.max(1, heap.size() / 4);
-            double earlyHeap = average(heap.subList(0, quarter));
-            double lateHeap = average(heap.subList(heap.size() - quarter, heap.size()));
+            assertThat(earlyHeap).as("live heap measured after the %d s warm-up", warmUp.toSeconds()).isNotNull();
+            assertThat(lateHeap).as("live heap measured in the last 5 s of sending").isNotNull();
+            int quarter = Math.max(1, threads.size() / 4);
             double earlyThreads = max(threads.subList(0, quarter));
             double lateThreads = max(threads.subList(threads.size() - quarter, threads.size()));
             System.out.printf("chaos soak %d s (after %d s of warm-up): frames_in=%d frames_out=%d lost=%d duplicated=%d"
-                            + " heap_mb first quarter %.0f last quarter %.0f, threads first quarter %.0f last quarter"
+                            + " live_heap_mb after warm-up %s at the end %s, threads first quarter %.0f last quarter"
                             + " %.0f, thread samples %s%n", soak.toSeconds(), warmUp.toSeconds(), frames,
-                    outcome.framesOut(), outcome.lost(), outcome.duplicated(), earlyHeap / 1e6, lateHeap / 1e6,
-                    earlyThreads, lateThreads, threads);
+                    outcome.framesOut(), outcome.lost(), outcome.duplicated(), megabytes(earlyHeap),
+                    megabytes(lateHeap), earlyThreads, lateThreads, threads);
             assertExactlyOnce(outcome);
-            assertThat(lateHeap).as("heap in the last quarter against the first").isLessThan(earlyHeap * 1.5 + 64e6);
+            for (Map.Entry<String, Long> early : earlyHeap.entrySet()) {
+                assertThat(lateHeap.get(early.getKey())).as("live heap of %s at the end against after the warm-up",
+                        early.getKey()).isLessThan((long) (early.getValue() * 1.25 + 32e6));
+            }
             assertThat(lateThreads).as("threads in the last quarter against the first").isLessThanOrEqualTo(
                     earlyThreads + 4);
         }
+    }
+
+    private static Map<String, Long> liveHeapOfTaskManagers() throws Exception {
+        Map<String, Long> live = new java.util.TreeMap<>();
+        for (ClusterProcess tm : cluster.role("taskmanager")) {
+            live.put(tm.name(), LiveHeap.afterFullCollection(tm.pid()));
+        }
+        return live;
+    }
+
+    private static Map<String, Long> megabytes(Map<String, Long> bytes) {
+        Map<String, Long> mb = new java.util.TreeMap<>();
+        bytes.forEach((name, value) -> mb.put(name, value / 1_000_000));
+        return mb;
     }
 
     private static ClusterProcess hostOf(ChaosStream stream) throws Exception {
@@ -224,9 +246,5 @@ class ChaosITCase {
 
     private static double max(Collection<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-    }
-
-    private static double average(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).average().orElse(0);
     }
 }
