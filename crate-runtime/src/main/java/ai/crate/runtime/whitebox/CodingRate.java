@@ -3,8 +3,9 @@ package ai.crate.runtime.whitebox;
 /**
  * The compression term of one layer for one image: the projection {@code w [T, K·p]} split into K heads, each token
  * row normalised to unit length ({@code X̂_k}), and {@code R_c = Σ_k ½·logdet(I_T + p/(T·ε)·X̂_k·X̂_kᵀ)} with
- * ε = 0.01. Computed in double through the smaller of the two equal Gram forms ({@code det(I + cAAᵀ) = det(I + cAᵀA)});
- * NaN when {@code w} holds non-finite values.
+ * ε = 0.01. Computed in double through the smaller of the two equal Gram forms ({@code det(I + cAAᵀ) = det(I + cAᵀA)}),
+ * by OpenBLAS and LAPACK where they load ({@link LapackLogDet}) and by Java loops elsewhere; NaN when {@code w} holds
+ * non-finite values.
  */
 public final class CodingRate {
     public static final double EPSILON = 0.01;
@@ -18,6 +19,8 @@ public final class CodingRate {
         double c = dimHead / (tokens * EPSILON);
         double total = 0;
         double[] x = new double[tokens * dimHead];
+        double[] gram = LapackLogDet.AVAILABLE ? new double[Math.min(tokens, dimHead) * Math.min(tokens, dimHead)]
+                : null;
         for (int k = 0; k < heads; k++) {
             for (int r = 0; r < tokens; r++) {
                 double norm = 0;
@@ -30,7 +33,8 @@ public final class CodingRate {
                     x[r * dimHead + j] = w[r * inner + k * dimHead + j] * inverse;
                 }
             }
-            total += 0.5 * logDetIdentityPlusGram(x, tokens, dimHead, c);
+            total += 0.5 * (gram != null ? LapackLogDet.of(x, tokens, dimHead, c, gram)
+                    : logDetIdentityPlusGram(x, tokens, dimHead, c));
         }
         return total;
     }

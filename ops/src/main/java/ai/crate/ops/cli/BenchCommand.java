@@ -133,7 +133,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.println(main.line(subject(weights)));
         if (pipeline) {
-            runPipeline(weights, main);
+            runPipeline(weights, main, () -> {
+                try (CrateEngine subject = Engines.create(engine, weights, options)) {
+                    return BenchResult.measure(subject, images, batch, warmup, seconds);
+                }
+            });
         }
         if (peak) {
             double peakGflops = SgemmPeak.measure(options.threads(), 2.0);
@@ -196,7 +200,12 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private void runPipeline(CrateWeights weights, BenchResult engineAlone) throws Exception {
+    /**
+     * The pipeline bench, its throughput against the engine alone measured before it and again after it (the mean of
+     * the two, so that the VM's drift over the minute between them moves the ratio less).
+     */
+    private void runPipeline(CrateWeights weights, BenchResult before, Callable<BenchResult> engineAgain)
+            throws Exception {
         if (frames < 50 || frameSize < 32 || load <= 0 || load > 1 || maxWaitMillis < 0 || telemetryEvery < 0) {
             throw new IllegalArgumentException("--frames must be at least 50, --frame-size at least 32, --load in"
                     + " (0, 1], --max-wait-ms and --telemetry-every at least 0");
@@ -204,16 +213,19 @@ final class BenchCommand implements Callable<Integer> {
         int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         PipelineBench.Result result = PipelineBench.run(new PipelineBench.Settings(weights, batch, workers,
                 maxWaitMillis, frames, frameSize, seconds, load, telemetryEvery, !noCodes),
-                engineAlone.imagesPerSecond());
-        double batchMillis = 1000.0 * batch / engineAlone.imagesPerSecond();
+                before.imagesPerSecond());
+        BenchResult after = engineAgain.call();
+        System.out.println(after.line(subject(weights) + " measured=after-pipeline"));
+        double engineAlone = (before.imagesPerSecond() + after.imagesPerSecond()) / 2;
+        double batchMillis = 1000.0 * batch / engineAlone;
         double bound = maxWaitMillis + 3 * batchMillis;
         PipelineBench.Backlog backlog = result.backlog();
         System.out.printf(Locale.ROOT, "pipeline %s frame=%dx%d-jpeg codes=%s telemetry_every=%d images/s=%.2f"
-                        + " engine_images/s=%.2f ratio=%.2f mean_batch=%.1f inference_ms_per_batch=%.1f"
-                        + " patchify_ms_per_frame=%.2f%n", subject(weights), frameSize, frameSize,
-                noCodes ? "off" : "on", telemetryEvery, backlog.imagesPerSecond(), engineAlone.imagesPerSecond(),
-                backlog.imagesPerSecond() / engineAlone.imagesPerSecond(), backlog.batchSize(),
-                backlog.inferenceMillisPerBatch(), backlog.patchifyMillisPerFrame());
+                        + " engine_images/s=%.2f (before %.2f, after %.2f) ratio=%.2f mean_batch=%.1f"
+                        + " inference_ms_per_batch=%.1f patchify_ms_per_frame=%.2f%n", subject(weights), frameSize,
+                frameSize, noCodes ? "off" : "on", telemetryEvery, backlog.imagesPerSecond(), engineAlone,
+                before.imagesPerSecond(), after.imagesPerSecond(), backlog.imagesPerSecond() / engineAlone,
+                backlog.batchSize(), backlog.inferenceMillisPerBatch(), backlog.patchifyMillisPerFrame());
         System.out.printf(Locale.ROOT, "pipeline latency paced_frames/s=%.1f frames=%d p50_ms=%.1f p99_ms=%.1f"
                         + " bound_ms=%.1f (max_wait %d + 3 x batch %.1f) %s%n", result.pacedFramesPerSecond(),
                 result.latencyFrames(), result.p50Millis(), result.p99Millis(), bound, maxWaitMillis, batchMillis,

@@ -75,6 +75,10 @@ final class PipelineBench {
     private PipelineBench() {
     }
 
+    private static int warmUpFrames(Settings settings) {
+        return Integer.getInteger("crate.bench.warmupFrames", 3 * settings.frames());
+    }
+
     static Result run(Settings settings, double engineImagesPerSecond) throws Exception {
         Path work = Files.createTempDirectory("crate-bench-pipeline-");
         Path bundle = work.resolve("model");
@@ -90,9 +94,9 @@ final class PipelineBench {
                                 (short) 1)));
             }
             System.err.printf("bench pipeline: a warm-up job over %d frames first, so that the measured jobs run on"
-                    + " compiled code as the engine benchmark does%n", settings.frames());
-            backlog(broker, bundle, settings, jpegs, "warmup");
-            Backlog backlog = backlog(broker, bundle, settings, jpegs, "backlog");
+                    + " compiled code as the engine benchmark does%n", warmUpFrames(settings));
+            backlog(broker, bundle, settings, jpegs, "warmup", warmUpFrames(settings));
+            Backlog backlog = backlog(broker, bundle, settings, jpegs, "backlog", settings.frames());
             double rate = settings.load() * Math.min(backlog.imagesPerSecond(), engineImagesPerSecond);
             double[] latencies = paced(broker, bundle, settings, jpegs, rate);
             return new Result(backlog, rate, percentile(latencies, 0.50), percentile(latencies, 0.99),
@@ -101,22 +105,22 @@ final class PipelineBench {
     }
 
     private static Backlog backlog(EmbeddedKafkaBroker broker, Path bundle, Settings settings, List<byte[]> jpegs,
-                                   String phase) throws Exception {
+                                   String phase, int frames) throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
-            for (int i = 0; i < settings.frames(); i++) {
+            for (int i = 0; i < frames; i++) {
                 send(producer, "frames-" + phase, i, jpegs, settings.frameSide());
             }
         }
-        System.err.printf("bench pipeline: %d frames queued on frames-%s; running the job on them%n", settings.frames(),
+        System.err.printf("bench pipeline: %d frames queued on frames-%s; running the job on them%n", frames,
                 phase);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         InferenceJob.build(env, options(broker, bundle, settings, phase, true));
         env.execute("crate-bench-" + phase);
-        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, "predictions-" + phase, settings.frames(),
+        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, "predictions-" + phase, frames,
                 Duration.ofSeconds(30));
-        if (out.size() != settings.frames()) {
+        if (out.size() != frames) {
             throw new IllegalStateException("the job returned " + out.size() + " predictions for "
-                    + settings.frames() + " frames");
+                    + frames + " frames");
         }
         long[] sent = new long[out.size()];
         double batchSizes = 0;
