@@ -80,7 +80,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean train;
 
     @Option(names = "--pipeline", description = "Also run InferenceJob end to end (embedded Kafka, Flink MiniCluster)"
-            + " at the same batch and threads: throughput on a backlog and latency under paced load.")
+            + " at the same batch and threads: throughput on a backlog and latency under paced load, against the engine"
+            + " alone timed before and again after the job.")
     boolean pipeline;
 
     @Option(names = "--frames", defaultValue = "400", description = "With --pipeline: frames in the backlog"

@@ -46,9 +46,9 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 /**
  * {@code bin/crate bench --pipeline}: {@link InferenceJob} end to end (embedded broker, Flink MiniCluster, JPEG frames
- * in, predictions out) at the batch and threads of the engine benchmark. A first job over the same backlog warms the
- * JVM up (Flink's, Kafka's and the job's code are compiled for tens of seconds), as the engine benchmark's warm-up
- * does. Throughput is then measured on a backlog of frames, from the predictions' {@code predicted_time_us} (so job
+ * in, predictions out) at the batch and threads of the engine benchmark. A first job over three times the backlog
+ * ({@code -Dcrate.bench.warmupFrames}) warms the JVM up (Flink's, Kafka's and the job's code are compiled for tens of
+ * seconds), as the engine benchmark's warm-up does. Throughput is then measured on a backlog of frames, from the predictions' {@code predicted_time_us} (so job
  * start-up is excluded); latency on frames paced below capacity, from each frame's capture time (when it was sent) to
  * its prediction.
  */
