@@ -120,6 +120,11 @@ final class BenchCommand implements Callable<Integer> {
                     .line(subject(weights)));
             return 0;
         }
+        if (pipeline && (frames < 50 || frameSize < 32 || load <= 0 || load > 1 || maxWaitMillis < 0
+                || telemetryEvery < 0)) {
+            throw new IllegalArgumentException("--frames must be at least 50, --frame-size at least 32, --load in"
+                    + " (0, 1], --max-wait-ms and --telemetry-every at least 0");
+        }
         if (compare != null && !compare.equals(OnnxRuntimeEngine.NAME) && !compare.equals(ONNXRUNTIME_INT8)) {
             throw new IllegalArgumentException("--compare supports onnxruntime and " + ONNXRUNTIME_INT8 + ", got '"
                     + compare + "'");
@@ -207,10 +212,6 @@ final class BenchCommand implements Callable<Integer> {
      */
     private void runPipeline(CrateWeights weights, BenchResult before, Callable<BenchResult> engineAgain)
             throws Exception {
-        if (frames < 50 || frameSize < 32 || load <= 0 || load > 1 || maxWaitMillis < 0 || telemetryEvery < 0) {
-            throw new IllegalArgumentException("--frames must be at least 50, --frame-size at least 32, --load in"
-                    + " (0, 1], --max-wait-ms and --telemetry-every at least 0");
-        }
         int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         PipelineBench.Result result = PipelineBench.run(new PipelineBench.Settings(weights, batch, workers,
                 maxWaitMillis, frames, frameSize, seconds, load, telemetryEvery, !noCodes),

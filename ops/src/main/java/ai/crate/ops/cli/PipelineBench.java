@@ -47,10 +47,10 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 /**
  * {@code bin/crate bench --pipeline}: {@link InferenceJob} end to end (embedded broker, Flink MiniCluster, JPEG frames
  * in, predictions out) at the batch and threads of the engine benchmark. A first job over three times the backlog
- * ({@code -Dcrate.bench.warmupFrames}) warms the JVM up (Flink's, Kafka's and the job's code are compiled for tens of
- * seconds), as the engine benchmark's warm-up does. Throughput is then measured on a backlog of frames, from the predictions' {@code predicted_time_us} (so job
- * start-up is excluded); latency on frames paced below capacity, from each frame's capture time (when it was sent) to
- * its prediction.
+ * ({@code -Dcrate.bench.warmupFrames}, 0 for none) warms the JVM up (Flink's, Kafka's and the job's code are compiled
+ * for tens of seconds), as the engine benchmark's warm-up does. Throughput is then measured on a backlog of frames,
+ * from the predictions' {@code predicted_time_us} (so job start-up is excluded); latency on frames paced below
+ * capacity, from each frame's capture time (when it was sent) to its prediction.
  */
 final class PipelineBench {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -76,7 +76,12 @@ final class PipelineBench {
     }
 
     private static int warmUpFrames(Settings settings) {
-        return Integer.getInteger("crate.bench.warmupFrames", 3 * settings.frames());
+        int frames = Integer.getInteger("crate.bench.warmupFrames", 3 * settings.frames());
+        if (frames < 0) {
+            throw new IllegalArgumentException("-Dcrate.bench.warmupFrames must be 0 (no warm-up job) or more, got "
+                    + frames);
+        }
+        return frames;
     }
 
     static Result run(Settings settings, double engineImagesPerSecond) throws Exception {
@@ -93,9 +98,12 @@ final class PipelineBench {
                         new NewTopic("predictions-" + phase, 1, (short) 1), new NewTopic("codes-" + phase, 1,
                                 (short) 1)));
             }
-            System.err.printf("bench pipeline: a warm-up job over %d frames first, so that the measured jobs run on"
-                    + " compiled code as the engine benchmark does%n", warmUpFrames(settings));
-            backlog(broker, bundle, settings, jpegs, "warmup", warmUpFrames(settings));
+            int warmUp = warmUpFrames(settings);
+            if (warmUp > 0) {
+                System.err.printf("bench pipeline: a warm-up job over %d frames first, so that the measured jobs run"
+                        + " on compiled code as the engine benchmark does%n", warmUp);
+                backlog(broker, bundle, settings, jpegs, "warmup", warmUp);
+            }
             Backlog backlog = backlog(broker, bundle, settings, jpegs, "backlog", settings.frames());
             double rate = settings.load() * Math.min(backlog.imagesPerSecond(), engineImagesPerSecond);
             double[] latencies = paced(broker, bundle, settings, jpegs, rate);

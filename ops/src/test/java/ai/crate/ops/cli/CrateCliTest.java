@@ -193,4 +193,24 @@ class CrateCliTest {
         assertThat(CrateCli.run("bench", "--arch", "tiny", "--model", MODEL)).isEqualTo(1);
         assertThat(stderr()).contains("give exactly one of --arch (random weights) or --model");
     }
+
+    @Test
+    void benchPipelineRunsTheJobAgainstTheEngineAloneBeforeAndAfter() {
+        assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--batch", "4", "--threads", "1",
+                "--seconds", "0.5", "--warmup", "0.1", "--engine", "fast", "--pipeline", "--frames", "60",
+                "--frame-size", "64")).as(stderr()).isZero();
+        assertThat(stdout()).containsPattern("engine=fast model=\\S+ batch=4 threads=1 .* measured=after-pipeline"
+                        + " images/s=[0-9.]+")
+                .containsPattern("pipeline model=\\S+ batch=4 threads=1 .* frame=64x64-jpeg codes=on .*"
+                        + " images/s=[0-9.]+ engine_images/s=[0-9.]+ \\(before [0-9.]+, after [0-9.]+\\)"
+                        + " ratio=[0-9.]+")
+                .containsPattern("pipeline latency .* p99_ms=[0-9.]+ bound_ms=[0-9.]+");
+        assertThat(stderr()).contains("a warm-up job over 180 frames first");
+        err.reset();
+        out.reset();
+        assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--pipeline", "--frames", "10"))
+                .isEqualTo(1);
+        assertThat(stderr()).contains("--frames must be at least 50");
+        assertThat(stdout()).doesNotContain("engine=fast model=");
+    }
 }
