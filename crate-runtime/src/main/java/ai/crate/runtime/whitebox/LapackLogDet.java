@@ -3,6 +3,7 @@ package ai.crate.runtime.whitebox;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.openblas.global.openblas_full;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code logdet(I + c·G)} of a Gram matrix through OpenBLAS: {@code dsyrk} accumulates the Gram's lower triangle onto
@@ -22,6 +23,8 @@ final class LapackLogDet {
             openblas_full.openblas_set_num_threads(1);
             return true;
         } catch (Throwable e) {
+            LoggerFactory.getLogger(LapackLogDet.class).info("coding rates in Java loops: OpenBLAS does not load"
+                    + " here ({})", e.toString());
             return false;
         }
     }
