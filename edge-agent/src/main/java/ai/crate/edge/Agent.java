@@ -284,7 +284,8 @@ public final class Agent implements AutoCloseable {
             updaterThread.join(10_000);
             updater.closePrevious();
         }
-        heartbeats.shutdownNow();
+        heartbeats.shutdown();
+        heartbeats.awaitTermination(10, TimeUnit.SECONDS);
         heartbeat();
         health.close();
         long deadline = System.nanoTime() + 10_000_000_000L;

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -28,7 +29,9 @@ import java.util.zip.CRC32C;
  * (the last acknowledged sequence with a checksum, replaced atomically). Opening scans every segment: a truncated
  * tail or a record that fails its checksum is skipped and counted ({@link SpoolStats#damaged}), the rest is kept,
  * and appends always go to a new segment. When the byte or age limit is reached the oldest segment is deleted and
- * its undelivered records counted as dropped. A lock file keeps a second process out. Thread-safe.
+ * its undelivered records counted as dropped. A lock file keeps a second process out. Thread-safe, and immune to
+ * interrupts: a caller's interrupt never closes the spool's files (as it would close a bare {@link FileChannel}); it
+ * is kept for the caller to see when the call returns.
  */
 public final class Spool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
@@ -38,8 +41,8 @@ public final class Spool implements AutoCloseable {
     private final SpoolLimits limits;
     private final FsyncPolicy fsync;
     private final Clock clock;
+    /** Holds the lock that keeps a second process out; closing it releases the lock. */
     private final FileChannel lockChannel;
-    private final FileLock lock;
     private final List<Segment> segments = new ArrayList<>();
     private FileChannel active;
     private long nextSequence;
@@ -70,14 +73,12 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    private Spool(Path directory, SpoolLimits limits, FsyncPolicy fsync, Clock clock, FileChannel lockChannel,
-                  FileLock lock) {
+    private Spool(Path directory, SpoolLimits limits, FsyncPolicy fsync, Clock clock, FileChannel lockChannel) {
         this.directory = directory;
         this.limits = limits;
         this.fsync = fsync;
         this.clock = clock;
         this.lockChannel = lockChannel;
-        this.lock = lock;
     }
 
     /**
@@ -99,7 +100,7 @@ public final class Spool implements AutoCloseable {
             lockChannel.close();
             throw new IOException("spool " + directory + " is in use by another process (or another spool here)");
         }
-        Spool spool = new Spool(directory, limits, fsync, clock, lockChannel, lock);
+        Spool spool = new Spool(directory, limits, fsync, clock, lockChannel);
         try {
             spool.recover();
         } catch (IOException | RuntimeException e) {
@@ -185,15 +186,22 @@ public final class Spool implements AutoCloseable {
                 || segment.newestMillis < now - limits.maxAgeMillis()) {
             segment = roll();
         }
-        while (encoded.hasRemaining()) {
-            active.write(encoded, segment.validEnd + encoded.position());
-        }
+        Segment target = segment;
+        boolean force = fsync.forceNow(now - lastForceMillis);
+        uninterruptibly(() -> {
+            encoded.rewind();
+            while (encoded.hasRemaining()) {
+                active.write(encoded, target.validEnd + encoded.position());
+            }
+            if (force) {
+                active.force(false);
+            }
+        }, this::reopenActive);
         segment.validEnd += encoded.limit();
         segment.lastSequence = record.sequence();
         segment.newestMillis = now;
         nextSequence++;
-        if (fsync.forceNow(now - lastForceMillis)) {
-            active.force(false);
+        if (force) {
             lastForceMillis = now;
         }
         enforceLimits(now);
@@ -203,10 +211,7 @@ public final class Spool implements AutoCloseable {
 
     /** Closes the active segment and starts a new one at the next sequence. */
     private Segment roll() throws IOException {
-        if (active != null) {
-            active.force(false);
-            active.close();
-        }
+        closeActive();
         Segment segment = new Segment(directory.resolve(String.format("segment-%020d.log", nextSequence)),
                 nextSequence);
         active = FileChannel.open(segment.file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -318,16 +323,18 @@ public final class Spool implements AutoCloseable {
 
     /** The record at the cursor, advancing it; null for a damaged record (skipped). */
     private SpooledRecord readAt(Segment segment, ByteBuffer header) throws IOException {
-        FileChannel in = readerFor(segment);
-        header.clear();
-        readFully(in, header, cursorOffset);
+        uninterruptibly(() -> {
+            header.clear();
+            readFully(readerFor(segment), header, cursorOffset);
+        }, this::closeReader);
         int length = RecordCodec.bodyLength(header);
         if (length < 0) {
             cursorOffset = segment.validEnd;
             return null;
         }
         byte[] body = new byte[length];
-        readFully(in, ByteBuffer.wrap(body), cursorOffset + RecordCodec.HEADER);
+        uninterruptibly(() -> readFully(readerFor(segment), ByteBuffer.wrap(body), cursorOffset + RecordCodec.HEADER),
+                this::closeReader);
         cursorOffset += RecordCodec.HEADER + length;
         return RecordCodec.decode(header, body);
     }
@@ -423,6 +430,10 @@ public final class Spool implements AutoCloseable {
     }
 
     private void writeAcknowledged() throws IOException {
+        uninterruptibly(this::replaceAcknowledged, () -> { });
+    }
+
+    private void replaceAcknowledged() throws IOException {
         ByteBuffer out = ByteBuffer.allocate(12).putLong(acknowledged);
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, 8);
@@ -461,6 +472,50 @@ public final class Spool implements AutoCloseable {
         return true;
     }
 
+    private void closeActive() throws IOException {
+        if (active != null) {
+            uninterruptibly(() -> active.force(false), this::reopenActive);
+            active.close();
+            active = null;
+        }
+    }
+
+    /** Reopens the newest segment, which the active channel always writes, after an interrupt closed it. */
+    private void reopenActive() throws IOException {
+        active = FileChannel.open(segments.get(segments.size() - 1).file, StandardOpenOption.WRITE);
+    }
+
+    /** A file operation that can be repeated whole: positional reads and writes, forces, file replacements. */
+    private interface Repeatable {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code operation} with the calling thread's interrupt held back, so that it cannot close a channel under
+     * the spool. An interrupt that arrives during the call closes the channel anyway: then {@code reopen} runs and the
+     * operation is repeated. Either way the thread is interrupted again afterwards if it was before or during the
+     * call.
+     */
+    private static void uninterruptibly(Repeatable operation, Repeatable reopen) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    operation.run();
+                    return;
+                } catch (ClosedByInterruptException e) {
+                    interrupted = true;
+                    Thread.interrupted();
+                    reopen.run();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private void ensureOpen() throws IOException {
         if (closed) {
             throw new IOException("spool " + directory + " is closed");
@@ -476,12 +531,8 @@ public final class Spool implements AutoCloseable {
         notifyAll();
         try {
             closeReader();
-            if (active != null) {
-                active.force(false);
-                active.close();
-            }
+            closeActive();
         } finally {
-            lock.release();
             lockChannel.close();
         }
     }

@@ -125,6 +125,72 @@ class SpoolTest {
     }
 
     @Test
+    void anInterruptedCallerNeitherClosesTheSpoolNorLosesItsInterrupt(@TempDir Path dir) throws Exception {
+        try (Spool spool = Spool.open(dir, SMALL, FsyncPolicy.always(), Clock.systemUTC())) {
+            spool.append("predictions", key(1), value(1, 100));
+            Thread.currentThread().interrupt();
+            assertThat(spool.append("predictions", key(2), value(2, 100))).isEqualTo(2);
+            assertThat(Thread.interrupted()).as("the interrupt is still there after append").isTrue();
+            Thread.currentThread().interrupt();
+            spool.acknowledge(1);
+            assertThat(Thread.interrupted()).as("the interrupt is still there after acknowledge").isTrue();
+            assertThat(spool.append("predictions", key(3), value(3, 100))).isEqualTo(3);
+            assertThat(spool.read(1, 10, 0)).extracting(SpooledRecord::sequence).containsExactly(2L, 3L);
+        }
+        try (Spool spool = Spool.open(dir, SMALL, FsyncPolicy.always(), Clock.systemUTC())) {
+            assertThat(spool.acknowledged()).isEqualTo(1);
+            assertThat(spool.read(1, 10, 0)).extracting(SpooledRecord::value)
+                    .containsExactly(value(2, 100), value(3, 100));
+        }
+    }
+
+    @Test
+    void interruptsArrivingDuringWritesAndReadsLoseNothing(@TempDir Path dir) throws Exception {
+        int records = 500;
+        SpoolLimits roomy = new SpoolLimits(16 << 20, Duration.ofDays(1).toMillis(), 8 * 1024);
+        try (Spool spool = Spool.open(dir, roomy, FsyncPolicy.always(), Clock.systemUTC())) {
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic
+                    .AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 1; i <= records; i++) {
+                        spool.append("predictions", key(i), value(i, 300));
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            writer.start();
+            while (writer.isAlive()) {
+                writer.interrupt();
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+            assertThat(failure.get()).as("no append failed").isNull();
+            Thread reader = new Thread(() -> {
+                try {
+                    long after = 0;
+                    while (after < records) {
+                        List<SpooledRecord> batch = spool.read(after, 7, 0);
+                        for (SpooledRecord record : batch) {
+                            assertThat(record.sequence()).isEqualTo(after + 1);
+                            assertThat(record.value()).isEqualTo(value((int) record.sequence(), 300));
+                            after = record.sequence();
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            reader.start();
+            while (reader.isAlive()) {
+                reader.interrupt();
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+            assertThat(failure.get()).as("every record read back, in order").isNull();
+        }
+    }
+
+    @Test
     void badSettingsAndASecondOpenAreRefusedClearly(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> FsyncPolicy.parse("sometimes")).hasMessageContaining("always, never or interval:MS");
         assertThatThrownBy(() -> FsyncPolicy.parse("interval:soon")).hasMessageContaining("whole milliseconds");
