@@ -4,10 +4,10 @@ import ai.crate.ingest.codes.SparseCodeEncoder;
 import ai.crate.ingest.proto.TokenSelection;
 import ai.crate.ingest.predictions.Prediction;
 import ai.crate.ingest.predictions.TopK;
+import ai.crate.patchify.BatchPatchifier;
 import ai.crate.patchify.EncodedFrame;
 import ai.crate.patchify.FrameFormat;
 import ai.crate.patchify.ImageBatch;
-import ai.crate.patchify.PatchifyException;
 import ai.crate.runtime.config.CrateConfig;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,10 +35,11 @@ import java.util.concurrent.ScheduledFuture;
 /**
  * Patchify, micro-batch and run CRATE in one operator, with models swapped while it runs.
  *
- * <p>Input 1 is the frames, keyed by camera. They are prepared into the current model's reused batch as they
- * arrive; the batch goes through the engine when it holds {@code maxBatch} frames, when the oldest has waited
- * {@code maxWait} ms, before every checkpoint barrier (so no frame is ever held in state) and at the end of input.
- * Frames that cannot be decoded or have the wrong size go to {@link #DLQ} with the reason.
+ * <p>Input 1 is the frames, keyed by camera. They are collected until there are {@code maxBatch} of them, the oldest
+ * has waited {@code maxWait} ms, a checkpoint barrier comes (so no frame is ever held in state) or the input ends;
+ * then they are decoded and prepared into the current model's reused batch on as many threads as the engine has
+ * (those cores are idle between two passes) and the batch goes through the engine. Frames that cannot be decoded or
+ * have the wrong size go to {@link #DLQ} with the reason.
  *
  * <p>Input 2 is the broadcast {@code model-updates} stream. Each announced version is verified, loaded and warmed
  * on a background thread ({@link ModelSwitcher}); the stream thread swaps it in between two batches, so each camera
@@ -78,6 +79,8 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     private transient int codesLayer;
     private transient WhiteBoxTelemetry telemetry;
     private transient CameraDrift drift;
+    private transient List<Arrived> arrived;
+    private transient List<EncodedFrame> arrivedImages;
     private transient List<Pending> pending;
     private transient ScheduledFuture<?> batchTimer;
     private transient ScheduledFuture<?> pollTimer;
@@ -95,6 +98,9 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     private transient Histogram inferenceMillis;
     private transient Histogram latencyMillis;
     private transient Set<String> versionGauges;
+
+    private record Arrived(FrameEvent frame, long timestamp) {
+    }
 
     private record Pending(FrameEvent frame, long timestamp, double patchifyMillis) {
     }
@@ -127,6 +133,8 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         source = "flink/" + getRuntimeContext().getJobInfo().getJobName() + "/"
                 + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         startupEvents = new ArrayList<>();
+        arrived = new ArrayList<>(options.maxBatch());
+        arrivedImages = new ArrayList<>(options.maxBatch());
         pending = new ArrayList<>(options.maxBatch());
         registerMetrics();
         ServingModel first = null;
@@ -209,23 +217,19 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
             deadLetter(frame, frame.error, record.getTimestamp());
             return;
         }
-        if (serving.batch().size() == 0) {
+        if (arrived.isEmpty()) {
             swapIfReady();
         }
-        ImageBatch batch = serving.batch();
-        long start = System.nanoTime();
+        EncodedFrame image;
         try {
-            EncodedFrame image = new EncodedFrame(FrameFormat.valueOf(frame.encoding), frame.width, frame.height,
-                    frame.data);
-            batch.add(image, serving.patchifier());
-        } catch (PatchifyException | IllegalArgumentException e) {
-            deadLetter(frame, "frame " + frame.cameraId + "/" + frame.seq + ": " + e.getMessage(),
-                    record.getTimestamp());
+            image = new EncodedFrame(FrameFormat.valueOf(frame.encoding), frame.width, frame.height, frame.data);
+        } catch (IllegalArgumentException e) {
+            deadLetter(frame, refusal(frame, e), record.getTimestamp());
             return;
         }
-        frame.data = null;
-        pending.add(new Pending(frame, record.getTimestamp(), (System.nanoTime() - start) / 1e6));
-        if (batch.isFull()) {
+        arrived.add(new Arrived(frame, record.getTimestamp()));
+        arrivedImages.add(image);
+        if (arrived.size() == options.maxBatch()) {
             flush();
         } else if (batchTimer == null) {
             long now = getProcessingTimeService().getCurrentProcessingTime();
@@ -263,7 +267,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
             startupEvents.forEach(this::fleetEvent);
             startupEvents.clear();
             collectLoads();
-            if (serving.batch().size() == 0) {
+            if (arrived.isEmpty()) {
                 swapIfReady();
             }
             if (switcher.busy() || ready != null) {
@@ -316,9 +320,14 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
             batchTimer.cancel(false);
             batchTimer = null;
         }
+        if (arrived.isEmpty()) {
+            return;
+        }
         ImageBatch batch = serving.batch();
+        prepare(batch);
         int n = batch.size();
         if (n == 0) {
+            swapIfReady();
             return;
         }
         CrateConfig config = serving.model().config();
@@ -357,6 +366,27 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         batch.clear();
         pending.clear();
         swapIfReady();
+    }
+
+    /** Prepares the arrived frames into {@code batch}; those refused go to the DLQ, the others to {@link #pending}. */
+    private void prepare(ImageBatch batch) {
+        List<BatchPatchifier.Outcome> outcomes = serving.patchifier().addAll(arrivedImages, batch);
+        for (int i = 0; i < outcomes.size(); i++) {
+            Arrived a = arrived.get(i);
+            BatchPatchifier.Outcome outcome = outcomes.get(i);
+            if (outcome.prepared()) {
+                a.frame().data = null;
+                pending.add(new Pending(a.frame(), a.timestamp(), outcome.millis()));
+            } else {
+                deadLetter(a.frame(), refusal(a.frame(), outcome.failure()), a.timestamp());
+            }
+        }
+        arrived.clear();
+        arrivedImages.clear();
+    }
+
+    private static String refusal(FrameEvent frame, Exception e) {
+        return "frame " + frame.cameraId + "/" + frame.seq + ": " + e.getMessage();
     }
 
     private void emitCodes(Pending p, float[] zNext, int tokens) {

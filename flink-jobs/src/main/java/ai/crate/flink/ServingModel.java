@@ -1,7 +1,7 @@
 package ai.crate.flink;
 
 import ai.crate.patchify.ImageBatch;
-import ai.crate.patchify.Patchifier;
+import ai.crate.patchify.BatchPatchifier;
 import ai.crate.patchify.PreprocessSpec;
 import ai.crate.patchify.ResizeMode;
 import ai.crate.runtime.bundle.Sha256;
@@ -24,18 +24,18 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A model ready to serve: the loaded bundle, its engine (warmed by one full batch), its patchifier and the batch its
- * frames are prepared into. Each version brings its own, so a new version may change the input size. Close it to
+ * A model ready to serve: the loaded bundle, its engine (warmed by one full batch), its patchifier (on as many threads
+ * as the engine) and the batch its frames are prepared into. Each version brings its own, so a new version may change the input size. Close it to
  * release the engine.
  */
 public final class ServingModel implements AutoCloseable {
     private final LoadedModel model;
     private final CrateEngine engine;
-    private final Patchifier patchifier;
+    private final BatchPatchifier patchifier;
     private final ImageBatch batch;
     private final ModelAnnouncement announcement;
 
-    private ServingModel(LoadedModel model, CrateEngine engine, Patchifier patchifier, ImageBatch batch,
+    private ServingModel(LoadedModel model, CrateEngine engine, BatchPatchifier patchifier, ImageBatch batch,
                          ModelAnnouncement announcement) {
         this.model = model;
         this.engine = engine;
@@ -102,7 +102,8 @@ public final class ServingModel implements AutoCloseable {
             PreprocessSpec spec = new PreprocessSpec(model.preprocessing(), ResizeMode.SHORTER_SIDE);
             ImageBatch batch = new ImageBatch(options.maxBatch(), spec);
             engine.forward(new float[batch.array().length], options.maxBatch());
-            return new ServingModel(model, engine, Patchifier.fast(spec), batch, announcement);
+            return new ServingModel(model, engine, new BatchPatchifier(spec, options.engineThreads()), batch,
+                    announcement);
         } catch (RuntimeException e) {
             engine.close();
             throw e;
@@ -156,7 +157,7 @@ public final class ServingModel implements AutoCloseable {
         return engine;
     }
 
-    public Patchifier patchifier() {
+    public BatchPatchifier patchifier() {
         return patchifier;
     }
 

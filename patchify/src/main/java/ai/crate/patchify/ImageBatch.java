@@ -33,6 +33,28 @@ public final class ImageBatch {
         return size++;
     }
 
+    /** Claims the next {@code count} slots for a caller that writes them itself and returns the first. */
+    int reserve(int count) {
+        if (count > capacity - size) {
+            throw new IllegalStateException("batch has room for " + (capacity - size) + " more images, not " + count);
+        }
+        int first = size;
+        size += count;
+        return first;
+    }
+
+    /** Keeps only the images before slot {@code newSize}. */
+    void truncate(int newSize) {
+        if (newSize < 0 || newSize > size) {
+            throw new IllegalArgumentException("cannot truncate a batch of " + size + " images to " + newSize);
+        }
+        size = newSize;
+    }
+
+    int imageFloats() {
+        return imageFloats;
+    }
+
     private void requireRoom() {
         if (size == capacity) {
             throw new IllegalStateException("batch is full (" + capacity + " images); clear it first");
