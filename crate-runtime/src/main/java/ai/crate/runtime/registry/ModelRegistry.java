@@ -118,20 +118,25 @@ public final class ModelRegistry {
         }
     }
 
-    /** Moves a version to production; the version in production before it is retired. */
+    /**
+     * Moves a version to production; the version in production before it is retired. The new record is written
+     * first, so a promote cut short (a crash, an interrupt) leaves the new version in production rather than none;
+     * a version left in production by such a promote is retired by the next one.
+     */
     public VersionRecord promote(String name, String version, String reason) throws IOException, RegistryException {
         try (FileLock ignored = lock()) {
             VersionRecord record = get(name, version);
             if (record.state() == VersionState.PRODUCTION) {
                 return record;
             }
-            Optional<VersionRecord> current = production(name);
-            if (current.isPresent()) {
-                writeRecord(current.get().moved(VersionState.RETIRED, clock.instant(), "superseded by version "
-                        + version + ": " + reason));
-            }
             VersionRecord promoted = record.moved(VersionState.PRODUCTION, clock.instant(), reason);
             writeRecord(promoted);
+            for (VersionRecord other : versions(name)) {
+                if (other.state() == VersionState.PRODUCTION && !other.version().equals(version)) {
+                    writeRecord(other.moved(VersionState.RETIRED, clock.instant(), "superseded by version "
+                            + version + ": " + reason));
+                }
+            }
             return promoted;
         }
     }
@@ -177,8 +182,10 @@ public final class ModelRegistry {
                 + " of model " + name + " in " + root));
     }
 
+    /** The version in production: the one promoted last, should a promote cut short have left two. */
     public Optional<VersionRecord> production(String name) throws IOException, RegistryException {
-        return versions(name).stream().filter(r -> r.state() == VersionState.PRODUCTION).findFirst();
+        return versions(name).stream().filter(r -> r.state() == VersionState.PRODUCTION)
+                .max(Comparator.comparing(r -> r.history().get(r.history().size() - 1).time()));
     }
 
     /** The stored file with this sha256, or empty. */

@@ -59,6 +59,26 @@ class ModelRegistryTest {
     }
 
     @Test
+    void aPromoteCutShortLeavesTheNewVersionInProductionAndTheNextPromoteTidiesUp() throws Exception {
+        registry.publish(bundle("1", 1, true), Optional.of(trusted));
+        registry.promote("shapes", "1", "first release");
+        Path v1 = temp.resolve("registry/models/shapes/1.json");
+        byte[] v1InProduction = Files.readAllBytes(v1);
+        Thread.sleep(5);
+        registry.publish(bundle("2", 2, true), Optional.of(trusted));
+        registry.promote("shapes", "2", "better");
+        Files.write(v1, v1InProduction);
+        assertThat(registry.versions("shapes")).filteredOn(r -> r.state() == VersionState.PRODUCTION).hasSize(2);
+        assertThat(registry.production("shapes")).as("the version promoted last").map(VersionRecord::version)
+                .contains("2");
+
+        registry.publish(bundle("3", 3, true), Optional.of(trusted));
+        registry.promote("shapes", "3", "better still");
+        assertThat(registry.versions("shapes")).extracting(VersionRecord::state)
+                .containsExactly(VersionState.RETIRED, VersionState.RETIRED, VersionState.PRODUCTION);
+    }
+
+    @Test
     void versionsArePublishedOncePromotedAndRetiredWithTheirHistory() throws Exception {
         Path first = bundle("1", 1, true);
         VersionRecord v1 = registry.publish(first, Optional.of(trusted));

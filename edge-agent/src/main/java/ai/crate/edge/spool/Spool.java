@@ -453,8 +453,12 @@ public final class Spool implements AutoCloseable {
     }
 
     private void forceDirectory() {
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
+        try {
+            uninterruptibly(() -> {
+                try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+                    dir.force(true);
+                }
+            }, () -> { });
         } catch (IOException e) {
             LOG.debug("spool {}: the file system cannot force a directory ({})", directory, e.getMessage());
         }
@@ -474,9 +478,12 @@ public final class Spool implements AutoCloseable {
 
     private void closeActive() throws IOException {
         if (active != null) {
-            uninterruptibly(() -> active.force(false), this::reopenActive);
-            active.close();
-            active = null;
+            try {
+                uninterruptibly(() -> active.force(false), this::reopenActive);
+            } finally {
+                active.close();
+                active = null;
+            }
         }
     }
 

@@ -80,17 +80,25 @@ public final class SpoolPublisher implements AutoCloseable {
 
     private void run() {
         while (running) {
-            Producer<byte[], byte[]> producer = producers.apply(config);
+            Producer<byte[], byte[]> producer = null;
             try {
+                producer = producers.apply(config);
                 drain(producer);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 running = false;
             } catch (IOException | RuntimeException e) {
-                LOG.error("spool publisher: {}; starting over from the spool's acknowledged mark", e.toString());
+                if (producer == null) {
+                    LOG.error("spool publisher: cannot create a Kafka producer ({}); trying again in 1 s",
+                            e.toString());
+                } else {
+                    LOG.error("spool publisher: {}; starting over from the spool's acknowledged mark", e.toString());
+                }
                 pause(1000);
             } finally {
-                producer.close(java.time.Duration.ofSeconds(running ? 0 : 10));
+                if (producer != null) {
+                    producer.close(java.time.Duration.ofSeconds(running ? 0 : 10));
+                }
                 acknowledgeDone();
             }
             inFlight.clear();
@@ -177,11 +185,13 @@ public final class SpoolPublisher implements AutoCloseable {
     /** Acknowledges the spool up to the record before the oldest one Kafka has not taken. */
     private void acknowledgeDone() {
         long done = lastSent;
-        if (!inFlight.isEmpty()) {
-            done = Math.min(done, inFlight.first() - 1);
+        Long oldestInFlight = inFlight.ceiling(Long.MIN_VALUE);
+        if (oldestInFlight != null) {
+            done = Math.min(done, oldestInFlight - 1);
         }
-        if (!toResend.isEmpty()) {
-            done = Math.min(done, toResend.first() - 1);
+        Long oldestToResend = toResend.ceiling(Long.MIN_VALUE);
+        if (oldestToResend != null) {
+            done = Math.min(done, oldestToResend - 1);
         }
         try {
             spool.acknowledge(done);

@@ -43,6 +43,7 @@ public final class OnnxRuntimeEngine implements CrateEngine {
     private final boolean cuda;
     private final OnnxExportOptions export;
     private volatile OrtSession tracedSession;
+    private volatile boolean closed;
 
     /** An engine over the fused export of {@code weights}. */
     public OnnxRuntimeEngine(CrateWeights weights, EngineOptions options) {
@@ -103,6 +104,9 @@ public final class OnnxRuntimeEngine implements CrateEngine {
     @Override
     public float[] forward(float[] images, int batch, LayerObserver observer) {
         ImageBatches.requireShape(config, images, batch);
+        if (closed) {
+            throw new IllegalStateException("the onnxruntime engine is closed");
+        }
         long[] shape = {batch, config.channels(), config.imageHeight(), config.imageWidth()};
         boolean traced = observer.wantsLayers();
         OrtSession run = traced ? traced() : session;
@@ -196,8 +200,13 @@ public final class OnnxRuntimeEngine implements CrateEngine {
         return out;
     }
 
+    /** Closes the sessions; a second call does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         Set<OrtSession> sessions = new HashSet<>();
         sessions.add(session);
         if (tracedSession != null) {
@@ -206,7 +215,7 @@ public final class OnnxRuntimeEngine implements CrateEngine {
         for (OrtSession s : sessions) {
             try {
                 s.close();
-            } catch (OrtException e) {
+            } catch (OrtException | RuntimeException e) {
                 LOG.warn("onnxruntime: closing a session failed: {}", e.getMessage());
             }
         }
