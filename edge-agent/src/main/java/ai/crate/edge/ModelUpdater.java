@@ -59,11 +59,27 @@ final class ModelUpdater implements Runnable {
 
     @Override
     public void run() {
+        while (running && !Thread.currentThread().isInterrupted()) {
+            try {
+                follow();
+            } catch (RuntimeException e) {
+                LOG.error("model updates: {}; starting over in 5 s", e.toString());
+                pauseBeforeRetry();
+            }
+        }
+    }
+
+    /**
+     * Reads {@code model-updates} until stopped. A poll may wait for a whole download, TensorRT build and canary, so
+     * the group allows 30 minutes between polls.
+     */
+    private void follow() {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, "crate-agent-" + config.deviceId(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 30 * 60 * 1000),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(updates.topic()));
             while (running) {
@@ -72,8 +88,18 @@ final class ModelUpdater implements Runnable {
                 }
                 consumer.commitSync();
             }
-        } catch (RuntimeException e) {
-            LOG.error("model updates stopped: {}", e.toString());
+        }
+    }
+
+    private void pauseBeforeRetry() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (running && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

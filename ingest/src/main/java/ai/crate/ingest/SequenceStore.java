@@ -110,6 +110,17 @@ public final class SequenceStore implements AutoCloseable {
         } catch (IOException e) {
             throw new IngestException("cannot replace sequence state " + file + ": " + e.getMessage(), e);
         }
+        forceDirectory();
+    }
+
+    /** Makes the rename durable: until the directory is on the device, power loss may bring the old value back. */
+    private void forceDirectory() {
+        try (FileChannel directory = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            directory.force(true);
+        } catch (IOException e) {
+            LoggerFactory.getLogger(SequenceStore.class).debug("the file system cannot force directory {} ({})",
+                    file.getParent(), e.getMessage());
+        }
     }
 
     /** Records the exact next number and releases the camera. */
