@@ -25,8 +25,8 @@ import java.util.Optional;
 
 /**
  * A model ready to serve: the loaded bundle, its engine (warmed by one full batch), its patchifier (on as many threads
- * as the engine) and the batch its frames are prepared into. Each version brings its own, so a new version may change the input size. Close it to
- * release the engine.
+ * as the engine) and the batch its frames are prepared into. Each version brings its own, so a new version may change
+ * the input size. Close it to release the engine and the patchifier's threads.
  */
 public final class ServingModel implements AutoCloseable {
     private final LoadedModel model;
