@@ -1,5 +1,6 @@
 package ai.crate.flink;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -19,7 +20,9 @@ import java.util.concurrent.Future;
 public final class ModelSwitcher implements AutoCloseable {
     private final Loader loader;
     private final ExecutorService executor;
+    private final Duration closeWait;
     private final Deque<Load> loads = new ArrayDeque<>();
+    private volatile boolean closed;
 
     /** Builds a ready model from an announcement, or says why it cannot. */
     @FunctionalInterface
@@ -38,7 +41,13 @@ public final class ModelSwitcher implements AutoCloseable {
     }
 
     public ModelSwitcher(Loader loader, String threadName) {
+        this(loader, threadName, Duration.ofSeconds(30));
+    }
+
+    /** As above; {@link #close} waits up to {@code closeWait} for a load in progress. */
+    ModelSwitcher(Loader loader, String threadName, Duration closeWait) {
         this.loader = loader;
+        this.closeWait = closeWait;
         this.executor = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, threadName);
             thread.setDaemon(true);
@@ -48,7 +57,17 @@ public final class ModelSwitcher implements AutoCloseable {
 
     /** Starts loading {@code announcement} after those already requested. */
     public void request(ModelAnnouncement announcement) {
-        loads.add(new Load(announcement, executor.submit(() -> loader.load(announcement))));
+        loads.add(new Load(announcement, executor.submit(() -> load(announcement))));
+    }
+
+    /** Loads on the background thread; a model that finishes loading after {@link #close} closes itself. */
+    private ServingModel load(ModelAnnouncement announcement) throws ModelRefusedException {
+        ServingModel model = loader.load(announcement);
+        if (closed) {
+            model.close();
+            throw new ModelRefusedException("the job stopped while " + announcement + " was loading");
+        }
+        return model;
     }
 
     /** Whether a requested load has not been handed out by {@link #poll} yet. */
@@ -83,12 +102,16 @@ public final class ModelSwitcher implements AutoCloseable {
         }
     }
 
-    /** Stops loading; models already loaded but not handed out are closed. */
+    /**
+     * Stops loading; models already loaded but not handed out are closed, and so is one whose load outlasts the wait
+     * (when it finishes).
+     */
     @Override
     public void close() {
+        closed = true;
         executor.shutdownNow();
         try {
-            executor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            executor.awaitTermination(closeWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -42,6 +44,52 @@ class ModelSwitcherTest {
             }
             assertThat(switcher.busy()).isFalse();
         }
+    }
+
+    @Test
+    void aModelThatFinishesLoadingAfterCloseIsClosedNotLeaked() throws Exception {
+        InferenceOptions options = InferenceOptions.parse("--bootstrap", "localhost:9092", "--model-uri",
+                MODEL.toString(), "--engine-threads", "1", "--max-batch", "2");
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<ServingModel> loaded = new AtomicReference<>();
+        ModelSwitcher switcher = new ModelSwitcher(announcement -> {
+            boolean interrupted = false;
+            while (release.getCount() > 0) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            try {
+                ServingModel model = ServingModel.initial(options);
+                loaded.set(model);
+                return model;
+            } catch (Exception e) {
+                throw new ModelRefusedException(e.toString());
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "test-loader", Duration.ofMillis(100));
+        switcher.request(new ModelAnnouncement("crate-shapes", "1", MODEL.toString(), "0".repeat(64)));
+        switcher.close();
+        release.countDown();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        boolean closed = false;
+        while (!closed && System.nanoTime() < deadline) {
+            ServingModel model = loaded.get();
+            if (model != null) {
+                try {
+                    model.engine().forward(new float[model.batch().array().length], 2);
+                } catch (IllegalStateException e) {
+                    closed = e.getMessage().contains("closed");
+                }
+            }
+            Thread.sleep(10);
+        }
+        assertThat(closed).as("the late model's engine was closed").isTrue();
     }
 
     @Test
