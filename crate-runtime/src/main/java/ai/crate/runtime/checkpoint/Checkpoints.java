@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Opens a checkpoint file of any supported kind, recognised by its first bytes (not its name): a {@code torch.save}
@@ -44,6 +45,17 @@ public final class Checkpoints {
         }
         throw new CheckpointException(file + ": not a checkpoint (neither a torch.save zip archive nor a"
                 + " .safetensors file" + (read >= 8 ? ", first bytes " + describe(head) : "") + ")");
+    }
+
+    /** The string metadata in a {@code .safetensors} file's header ({@code __metadata__}), empty when it has none. */
+    public static Map<String, String> safetensorsMetadata(Path file) throws CheckpointException {
+        try {
+            return SafetensorsReader.metadata(file);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException(file + ": no such file");
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
     }
 
     private static String describe(byte[] head) {

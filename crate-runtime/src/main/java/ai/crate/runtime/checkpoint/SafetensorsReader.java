@@ -30,31 +30,24 @@ final class SafetensorsReader {
     private SafetensorsReader() {
     }
 
+    /** The header's {@code __metadata__} (string values), empty when it has none. */
+    static Map<String, String> metadata(Path file) throws IOException, CheckpointException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            JsonNode meta = header(file, channel).json().get("__metadata__");
+            Map<String, String> out = new LinkedHashMap<>();
+            if (meta != null && meta.isObject()) {
+                meta.properties().forEach(field -> out.put(field.getKey(), field.getValue().asText()));
+            }
+            return out;
+        }
+    }
+
     static StateDict read(Path file) throws IOException, CheckpointException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
-            if (size < 8) {
-                throw new CheckpointException(file + ": truncated safetensors file (" + size + " bytes)");
-            }
-            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, lengthBytes, 0);
-            long headerLength = lengthBytes.getLong(0);
-            if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
-                throw new CheckpointException(file + ": not a safetensors file or truncated (header length "
-                        + headerLength + " in a " + size + "-byte file)");
-            }
-            ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, headerBytes, 8);
-            JsonNode header;
-            try {
-                header = MAPPER.readTree(new String(headerBytes.array(), StandardCharsets.UTF_8));
-            } catch (JsonProcessingException e) {
-                throw new CheckpointException(file + ": corrupt safetensors header (" + e.getOriginalMessage() + ")");
-            }
-            if (header == null || !header.isObject()) {
-                throw new CheckpointException(file + ": corrupt safetensors header (not a JSON object)");
-            }
-            long dataStart = 8 + headerLength;
+            Header parsed = header(file, channel);
+            JsonNode header = parsed.json();
+            long dataStart = parsed.dataStart();
             long dataSize = size - dataStart;
             Map<String, StoredTensor> tensors = new LinkedHashMap<>();
             TreeMap<Long, String> starts = new TreeMap<>();
@@ -85,6 +78,36 @@ final class SafetensorsReader {
             found.tensors().forEach((key, t) -> renamed.put(key, rename(t, key)));
             return new StateDict(file, "safetensors, " + found.layout(), renamed);
         }
+    }
+
+    /** The parsed JSON header and the offset where the tensor data starts. */
+    private record Header(JsonNode json, long dataStart) {
+    }
+
+    private static Header header(Path file, FileChannel channel) throws IOException, CheckpointException {
+        long size = channel.size();
+        if (size < 8) {
+            throw new CheckpointException(file + ": truncated safetensors file (" + size + " bytes)");
+        }
+        ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, lengthBytes, 0);
+        long headerLength = lengthBytes.getLong(0);
+        if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
+            throw new CheckpointException(file + ": not a safetensors file or truncated (header length "
+                    + headerLength + " in a " + size + "-byte file)");
+        }
+        ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
+        readFully(channel, headerBytes, 8);
+        JsonNode header;
+        try {
+            header = MAPPER.readTree(new String(headerBytes.array(), StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(file + ": corrupt safetensors header (" + e.getOriginalMessage() + ")");
+        }
+        if (header == null || !header.isObject()) {
+            throw new CheckpointException(file + ": corrupt safetensors header (not a JSON object)");
+        }
+        return new Header(header, 8 + headerLength);
     }
 
     private static StoredTensor tensor(Path file, FileChannel channel, String name, JsonNode info, long dataStart,

@@ -23,13 +23,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A resumable training checkpoint: {@code <base>.safetensors} with the parameters (authors' keys) and the optimiser's
- * buffers (under {@code optimizer.}), and {@code <base>.json} with the step and what the run must keep the same
- * (optimiser, batch, seed, data). Both are written atomically, the tensors first, so a crash leaves the previous
- * checkpoint or the new one, never a mix.
+ * A resumable training checkpoint: {@code <base>.safetensors} with the parameters (authors' keys), the optimiser's
+ * buffers (under {@code optimizer.}) and, in its metadata, the step and what the run must keep the same (optimiser,
+ * batch, seed, data). One file, replaced atomically, so a crash leaves the previous checkpoint or the new one, never a
+ * mix. {@code <base>.json} is a readable copy of the metadata, written after it; checkpoints from before the metadata
+ * held the run are read from it.
  */
 public final class TrainingState {
     private static final String OPTIMIZER = "optimizer.";
+    private static final String FORMAT = "crate-train-state";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private TrainingState() {
@@ -42,10 +44,12 @@ public final class TrainingState {
             tensors.add(Tensor.of(OPTIMIZER + buffer.getKey(), new int[] {buffer.getValue().length},
                     buffer.getValue()));
         }
-        SafetensorsWriter.write(tensorsFile(base), tensors, Map.of("format", "crate-train-state"));
         Map<String, String> info = new LinkedHashMap<>(run);
         info.put("step", Long.toString(optimizer.steps()));
         info.put("optimizer", optimizer.name());
+        Map<String, String> metadata = new LinkedHashMap<>(info);
+        metadata.put("format", FORMAT);
+        SafetensorsWriter.write(tensorsFile(base), tensors, metadata);
         String json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(info);
         Path temp = infoFile(base).resolveSibling(infoFile(base).getFileName() + ".tmp");
         Files.writeString(temp, json, StandardCharsets.UTF_8);
@@ -60,17 +64,23 @@ public final class TrainingState {
      */
     public static Optional<Long> restore(Path base, TrainableCrate model, Optimizer optimizer, Map<String, String> run)
             throws IOException, CheckpointException {
-        if (!Files.exists(infoFile(base)) || !Files.exists(tensorsFile(base))) {
+        if (!Files.exists(tensorsFile(base))) {
             return Optional.empty();
         }
-        Map<String, String> info = parse(infoFile(base));
+        Map<String, String> info = Checkpoints.safetensorsMetadata(tensorsFile(base));
+        if (!info.containsKey("step")) {
+            if (!Files.exists(infoFile(base))) {
+                return Optional.empty();
+            }
+            info = parse(infoFile(base));
+        }
         if (!optimizer.name().equals(info.get("optimizer"))) {
-            throw new CheckpointException(infoFile(base) + ": the checkpoint was trained with " + info.get("optimizer")
-                    + ", this run uses " + optimizer.name() + "; remove it to start afresh");
+            throw new CheckpointException(tensorsFile(base) + ": the checkpoint was trained with "
+                    + info.get("optimizer") + ", this run uses " + optimizer.name() + "; remove it to start afresh");
         }
         for (Map.Entry<String, String> entry : run.entrySet()) {
             if (!entry.getValue().equals(info.get(entry.getKey()))) {
-                throw new CheckpointException(infoFile(base) + ": the checkpoint has " + entry.getKey() + " "
+                throw new CheckpointException(tensorsFile(base) + ": the checkpoint has " + entry.getKey() + " "
                         + info.get(entry.getKey()) + ", this run " + entry.getValue() + "; remove it to start afresh");
             }
         }
