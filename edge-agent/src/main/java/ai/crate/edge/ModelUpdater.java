@@ -4,6 +4,8 @@ import ai.crate.edge.spool.Spool;
 import ai.crate.edge.update.BundleDownload;
 import ai.crate.edge.update.UpdateAnnouncement;
 import ai.crate.edge.update.UpdateException;
+import ai.crate.runtime.CrateException;
+import ai.crate.runtime.bundle.ModelBundle;
 import ai.crate.runtime.bundle.Sha256;
 import ai.crate.runtime.signing.BundleSignature;
 import ai.crate.runtime.signing.SignatureException;
@@ -163,13 +165,49 @@ final class ModelUpdater implements Runnable {
         }
     }
 
-    /** Downloads (or finds) the announced version and verifies it; returns it loaded, engine built. */
+    /**
+     * Downloads (or finds) the announced version and verifies it; returns it loaded, engine built. A copy already on
+     * disk that fails the checks (damaged by power loss, altered) is deleted and downloaded once more.
+     */
     private Serving prepare(UpdateAnnouncement announcement) throws Exception {
         Path bundle = updates.modelsDirectory().resolve(announcement.name() + "-" + announcement.version());
+        if (Files.isDirectory(bundle) && !intact(bundle, announcement)) {
+            deleteRecursively(bundle);
+        }
         if (!Files.isDirectory(bundle)) {
             Files.createDirectories(updates.modelsDirectory());
             download.fetch(updates.registry(), announcement.name(), announcement.version(), bundle);
         }
+        return verifiedOpen(bundle, announcement);
+    }
+
+    /** Whether a copy on disk still holds the announced manifest and every file that manifest lists, unaltered. */
+    private static boolean intact(Path bundle, UpdateAnnouncement announcement) {
+        try {
+            String sha = Sha256.of(bundle.resolve("manifest.json"));
+            if (!sha.equals(announcement.sha256())) {
+                LOG.warn("{}/manifest.json on disk has sha256 {}, the announcement says {}; downloading it again",
+                        bundle, sha, announcement.sha256());
+                return false;
+            }
+            ModelBundle.open(bundle, true);
+            return true;
+        } catch (IOException | CrateException e) {
+            LOG.warn("{} on disk is damaged ({}); downloading it again", bundle, e.getMessage());
+            return false;
+        }
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        try (var paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** Checks {@code bundle} against the announcement and its signature, then loads it. */
+    private Serving verifiedOpen(Path bundle, UpdateAnnouncement announcement) throws Exception {
         String sha = Sha256.of(bundle.resolve("manifest.json"));
         if (!sha.equals(announcement.sha256())) {
             throw new UpdateException(bundle + "/manifest.json has sha256 " + sha + ", the announcement says "

@@ -34,8 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Model updates on a running agent (embedded broker, a served registry, one camera file at 20 frames/s): a version
  * whose predictions disagree with production fails the canary, a version signed by an untrusted key is refused, a
- * good signed version is downloaded, canaried and swapped in between two batches, and a rollback returns to the
- * version before; every frame is predicted exactly once across the switches, each by one version.
+ * good signed version is downloaded (over a damaged copy already on disk), canaried and swapped in between two
+ * batches, and a rollback returns to the version before; every frame is predicted exactly once across the switches,
+ * each by one version.
  */
 class AgentUpdateITCase {
 
@@ -56,6 +57,16 @@ class AgentUpdateITCase {
         String bad = EdgeTestKit.signAndPublish(registry, random, key);
         String untrusted = EdgeTestKit.signAndPublish(registry,
                 EdgeTestKit.copyDemoAsVersion(temp.resolve("v4"), "4"), stranger);
+        Path damaged = temp.resolve("models/crate-shapes-2");
+        Files.createDirectories(damaged);
+        try (var files = Files.list(temp.resolve("v2"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, damaged.resolve(file.getFileName()));
+            }
+        }
+        byte[] weights = Files.readAllBytes(damaged.resolve("weights.safetensors"));
+        weights[weights.length - 1] ^= 0x5A;
+        Files.write(damaged.resolve("weights.safetensors"), weights);
         ShapesClip clip = new ShapesClip(7, 128, 3);
         try (VideoWriter writer = new VideoWriter(temp.resolve("cam.mp4"), 128, 128, 25)) {
             for (int i = 0; i < 300; i++) {

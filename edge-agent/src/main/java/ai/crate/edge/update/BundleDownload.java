@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -92,6 +93,7 @@ public final class BundleDownload {
                         file.getValue(), maxBytes - total);
             }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory(target.toAbsolutePath().getParent());
             LOG.info("downloaded {} version {} ({} bytes, {} files) into {}", name, version, total, files.size(),
                     target);
             return target;
@@ -145,6 +147,9 @@ public final class BundleDownload {
                 out.write(buffer, 0, n);
             }
         }
+        try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
         String actual = Sha256.of(part);
         if (!actual.equals(sha256)) {
             Files.delete(part);
@@ -152,7 +157,17 @@ public final class BundleDownload {
                     + " says " + sha256 + " (altered in the registry or in transit); discarded");
         }
         Files.move(part, done, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory(directory);
         return Files.size(done);
+    }
+
+    /** Makes renames in {@code directory} durable, where the file system allows it. */
+    private static void forceDirectory(Path directory) {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            LOG.debug("the file system cannot force directory {} ({})", directory, e.getMessage());
+        }
     }
 
     private JsonNode json(URI uri) throws UpdateException, InterruptedException {
