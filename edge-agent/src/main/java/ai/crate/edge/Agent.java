@@ -276,13 +276,18 @@ public final class Agent implements AutoCloseable {
         }
         inference.stop();
         inferenceThread.join(30_000);
-        if (uploader != null) {
+        boolean inferenceStopped = !inferenceThread.isAlive();
+        if (uploader != null && inferenceStopped) {
             uploader.close();
         }
+        boolean updaterStopped = true;
         if (updater != null) {
             updater.stop();
             updaterThread.join(10_000);
-            updater.closePrevious();
+            updaterStopped = !updaterThread.isAlive();
+            if (updaterStopped) {
+                updater.closePrevious();
+            }
         }
         heartbeats.shutdown();
         heartbeats.awaitTermination(10, TimeUnit.SECONDS);
@@ -293,7 +298,12 @@ public final class Agent implements AutoCloseable {
             Thread.sleep(50);
         }
         publisher.close();
-        inference.serving().close();
+        if (inferenceStopped && updaterStopped) {
+            inference.serving().close();
+        } else {
+            LOG.warn("agent {}: inference or the model updater did not stop within its wait; their models and"
+                    + " encoders are left to the process's exit rather than freed while in use", config.deviceId());
+        }
         spool.close();
         LOG.info("agent {} stopped; {} records left in the spool for the next start", config.deviceId(),
                 spool.stats().pending());
