@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -149,8 +151,7 @@ class SpoolTest {
         int records = 500;
         SpoolLimits roomy = new SpoolLimits(16 << 20, Duration.ofDays(1).toMillis(), 8 * 1024);
         try (Spool spool = Spool.open(dir, roomy, FsyncPolicy.always(), Clock.systemUTC())) {
-            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic
-                    .AtomicReference<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread writer = new Thread(() -> {
                 try {
                     for (int i = 1; i <= records; i++) {
@@ -163,7 +164,7 @@ class SpoolTest {
             writer.start();
             while (writer.isAlive()) {
                 writer.interrupt();
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                LockSupport.parkNanos(20_000);
             }
             assertThat(failure.get()).as("no append failed").isNull();
             Thread reader = new Thread(() -> {
@@ -184,7 +185,7 @@ class SpoolTest {
             reader.start();
             while (reader.isAlive()) {
                 reader.interrupt();
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                LockSupport.parkNanos(20_000);
             }
             assertThat(failure.get()).as("every record read back, in order").isNull();
         }
