@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -32,7 +33,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code crate bench}: images per second of an engine on one model, warm-up excluded, with latency percentiles,
  * GFLOP/s on the reference graph's multiply-adds and GC time; {@code --compare onnxruntime} times ONNX Runtime on the
- * project's reference-graph and fused exports of the same weights in the same run; {@code --pipeline} runs the
+ * project's reference-graph and fused exports of the same weights in the same run (with {@code --interleave}, in
+ * turns rather than one after the other); {@code --pipeline} runs the
  * streaming job on the same model, batch and threads ({@link PipelineBench}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -70,6 +72,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also time ONNX Runtime, same threads, same run: onnxruntime on the reference-graph and fused"
                     + " exports; onnxruntime-int8 on the fused export and its INT8 Q/DQ graph.")
     String compare;
+
+    @Option(names = "--interleave", paramLabel = "S", description = "With --compare onnxruntime: time the three engines"
+            + " in turns of S seconds until each has --seconds, instead of one after the other, so that all of them"
+            + " sample the same minutes of a machine whose speed drifts (a shared VM).")
+    Double interleave;
 
     @Option(names = "--calibration", paramLabel = "T.json|BUNDLE",
             description = "With --compare onnxruntime-int8: the calibration table (a file, or a bundle holding"
@@ -129,10 +136,18 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--compare supports onnxruntime and " + ONNXRUNTIME_INT8 + ", got '"
                     + compare + "'");
         }
+        if (interleave != null && (!OnnxRuntimeEngine.NAME.equals(compare) || pipeline || peak || interleave <= 0)) {
+            throw new IllegalArgumentException("--interleave needs --compare onnxruntime, without --pipeline or --peak,"
+                    + " and a turn of more than 0 seconds");
+        }
         CrateWeights weights = weights();
         EngineOptions options = (threads == null ? EngineOptions.defaults() : new EngineOptions(threads))
-                .withBatchSizes(java.util.List.of(batch));
+                .withBatchSizes(List.of(batch));
         float[] images = randomImages(weights.config(), batch);
+        if (interleave != null) {
+            compareInterleaved(weights, options, images);
+            return 0;
+        }
         BenchResult main;
         try (CrateEngine subject = Engines.create(engine, weights, options)) {
             main = BenchResult.measure(subject, images, batch, warmup, seconds);
@@ -166,11 +181,30 @@ final class BenchCommand implements Callable<Integer> {
                 fused = BenchResult.measure(ort, images, batch, warmup, seconds);
             }
             System.out.println(fused.line(subject(weights) + " graph=fused"));
-            System.out.printf(Locale.ROOT, "ratio %s/onnxruntime(reference graph)=%.2f %s/onnxruntime(fused graph)=%.2f%n",
-                    main.engine(), main.imagesPerSecond() / reference.imagesPerSecond(), main.engine(),
-                    main.imagesPerSecond() / fused.imagesPerSecond());
+            printRatios(main, reference, fused);
         }
         return 0;
+    }
+
+    /** The engine and ONNX Runtime on both graphs, open together and timed in turns of {@code --interleave}. */
+    private void compareInterleaved(CrateWeights weights, EngineOptions options, float[] images) throws Exception {
+        try (CrateEngine subject = Engines.create(engine, weights, options);
+                CrateEngine reference = new OnnxRuntimeEngine(weights, options, GraphForm.REFERENCE);
+                CrateEngine fused = new OnnxRuntimeEngine(weights, options, GraphForm.FUSED)) {
+            List<BenchResult> results = BenchResult.interleaved(List.of(subject, reference, fused), images, batch,
+                    warmup, seconds, interleave);
+            String turns = String.format(Locale.ROOT, " interleaved=%ss", interleave);
+            System.out.println(results.get(0).line(subject(weights) + turns));
+            System.out.println(results.get(1).line(subject(weights) + turns + " graph=reference"));
+            System.out.println(results.get(2).line(subject(weights) + turns + " graph=fused"));
+            printRatios(results.get(0), results.get(1), results.get(2));
+        }
+    }
+
+    private static void printRatios(BenchResult main, BenchResult reference, BenchResult fused) {
+        System.out.printf(Locale.ROOT, "ratio %s/onnxruntime(reference graph)=%.2f %s/onnxruntime(fused graph)=%.2f%n",
+                main.engine(), main.imagesPerSecond() / reference.imagesPerSecond(), main.engine(),
+                main.imagesPerSecond() / fused.imagesPerSecond());
     }
 
     /** ONNX Runtime on the fused FP32 graph, then on its INT8 Q/DQ graph, same images and threads. */

@@ -13,6 +13,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -192,6 +194,30 @@ class CrateCliTest {
         err.reset();
         assertThat(CrateCli.run("bench", "--arch", "tiny", "--model", MODEL)).isEqualTo(1);
         assertThat(stderr()).contains("give exactly one of --arch (random weights) or --model");
+    }
+
+    @Test
+    void benchInterleavedTimesTheEnginesInTurns() {
+        assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--batch", "2", "--threads", "1",
+                "--seconds", "0.4", "--warmup", "0.1", "--engine", "fast", "--compare", "onnxruntime",
+                "--interleave", "0.1")).as(stderr()).isZero();
+        assertThat(stdout()).containsPattern("engine=fast model=\\S+ batch=2 threads=1 .* interleaved=0.1s"
+                        + " images/s=[0-9.]+ .* seconds=0.[4-9]")
+                .containsPattern("engine=onnxruntime .* interleaved=0.1s graph=reference images/s=[0-9.]+ .*"
+                        + " seconds=0.[4-9]")
+                .containsPattern("engine=onnxruntime .* interleaved=0.1s graph=fused images/s=")
+                .containsPattern("ratio fast/onnxruntime\\(reference graph\\)=[0-9.]+ fast/onnxruntime\\(fused"
+                        + " graph\\)=[0-9.]+");
+        for (String[] bad : new String[][] {{"--interleave", "1"}, {"--compare", "onnxruntime", "--interleave", "0"},
+                {"--compare", "onnxruntime", "--interleave", "1", "--peak"}}) {
+            err.reset();
+            out.reset();
+            String[] args = Stream.concat(Stream.of("bench", "--model", MODEL, "--config", CONFIG), Arrays.stream(bad))
+                    .toArray(String[]::new);
+            assertThat(CrateCli.run(args)).as(String.join(" ", bad)).isEqualTo(1);
+            assertThat(stderr()).contains("--interleave needs --compare onnxruntime");
+            assertThat(stdout()).isEmpty();
+        }
     }
 
     @Test
