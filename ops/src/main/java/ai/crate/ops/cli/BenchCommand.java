@@ -75,7 +75,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--interleave", paramLabel = "S", description = "With --compare onnxruntime: time the three engines"
             + " in turns of S seconds until each has --seconds, instead of one after the other, so that all of them"
-            + " sample the same minutes of a machine whose speed drifts (a shared VM).")
+            + " sample the same minutes of a machine whose speed drifts (a shared VM). Each turn's first batch starts"
+            + " on caches the other engines used, so turns under 1 s favour none but cost all.")
     Double interleave;
 
     @Option(names = "--calibration", paramLabel = "T.json|BUNDLE",

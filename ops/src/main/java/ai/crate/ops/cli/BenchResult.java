@@ -43,11 +43,11 @@ record BenchResult(String engine, int batch, long images, double elapsedSeconds,
             recorder.warmUp(warmupSeconds);
             recorders.add(recorder);
         }
-        int turn = 0;
-        for (double done = 0; done < seconds; done += sliceSeconds, turn++) {
-            double slice = Math.min(sliceSeconds, seconds - done);
+        long turns = Math.max(1, (long) Math.ceil(seconds / sliceSeconds - 1e-9));
+        for (long turn = 0; turn < turns; turn++) {
+            double slice = Math.min(sliceSeconds, seconds - turn * sliceSeconds);
             for (int i = 0; i < recorders.size(); i++) {
-                recorders.get((turn + i) % recorders.size()).time(slice);
+                recorders.get((int) ((turn + i) % recorders.size())).time(slice);
             }
         }
         List<BenchResult> results = new ArrayList<>();
