@@ -1,7 +1,6 @@
 package ai.crate.flink;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -60,7 +59,7 @@ public final class FineTuneJob {
                         new FeedbackDeserializer(), OffsetResetStrategy.EARLIEST), WatermarkStrategy.noWatermarks(),
                         "feedback").uid("feedback-source");
         DataStream<String> drift = env.fromSource(source(options, options.driftTopic(), "drift",
-                        KafkaRecordDeserializationSchema.valueOnly(new SimpleStringSchema()),
+                        new DriftMessages(),
                         OffsetResetStrategy.LATEST), WatermarkStrategy.noWatermarks(), "drift")
                 .uid("drift-source").setParallelism(1);
 

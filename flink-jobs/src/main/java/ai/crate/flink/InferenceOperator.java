@@ -87,6 +87,11 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     private transient float[] exact;
     private transient BroadcastState<String, String> modelState;
     private transient ModelAnnouncement restoredActive;
+    /**
+     * The checkpointed version that failed to load on restart, while no later version has taken over: it stays the
+     * state's active version, so that the next restart tries it again instead of forgetting it.
+     */
+    private transient ModelAnnouncement unrestoredActive;
     private transient List<ModelAnnouncement> restoredPending;
     private transient List<String> startupEvents;
     private transient String source;
@@ -155,6 +160,10 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         }
         activate(first);
         switcher = new ModelSwitcher(this::checkedLoad, "crate-model-loader-" + source);
+        if (restoreFailure != null) {
+            unrestoredActive = restoredActive;
+            switcher.request(restoredActive);
+        }
         restoredPending.forEach(switcher::request);
         if (!startupEvents.isEmpty() || switcher.busy()) {
             schedulePoll();
@@ -191,6 +200,9 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     /** Makes {@code model} the one serving; the batch must be empty. */
     private void activate(ServingModel model) {
         serving = model;
+        if (model.announcement() != null) {
+            unrestoredActive = null;
+        }
         CrateConfig config = model.model().config();
         if (options.codes().enabled() && options.codes().layer() >= config.depth()) {
             throw new IllegalArgumentException("--codes-layer " + options.codes().layer() + " but the model has "
@@ -264,8 +276,6 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         long now = getProcessingTimeService().getCurrentProcessingTime();
         pollTimer = getProcessingTimeService().registerTimer(now + POLL_MILLIS, time -> {
             pollTimer = null;
-            startupEvents.forEach(this::fleetEvent);
-            startupEvents.clear();
             collectLoads();
             if (arrived.isEmpty()) {
                 swapIfReady();
@@ -276,8 +286,13 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         });
     }
 
-    /** Takes finished loads: refusals are reported, the newest accepted version waits for the next batch boundary. */
+    /**
+     * Reports the events of start-up first, then takes finished loads: refusals are reported, the newest accepted
+     * version waits for the next batch boundary.
+     */
     private void collectLoads() {
+        startupEvents.forEach(this::fleetEvent);
+        startupEvents.clear();
         for (var outcome = switcher.poll(); outcome.isPresent(); outcome = switcher.poll()) {
             if (outcome.get().accepted()) {
                 if (ready != null) {
@@ -435,14 +450,17 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         modelState.clear();
-        if (serving.announcement() != null) {
-            modelState.put("active", serving.announcement().toJson());
+        ModelAnnouncement active = unrestoredActive != null ? unrestoredActive : serving.announcement();
+        if (active != null) {
+            modelState.put("active", active.toJson());
         }
         List<String> queued = new ArrayList<>();
         if (ready != null) {
             queued.add(ready.announcement().toJson());
         }
-        switcher.pending().forEach(a -> queued.add(a.toJson()));
+        String activeJson = active != null ? active.toJson() : null;
+        switcher.pending().stream().map(ModelAnnouncement::toJson).filter(json -> !json.equals(activeJson))
+                .forEach(queued::add);
         if (!queued.isEmpty()) {
             modelState.put("pending", JSON.writeValueAsString(queued));
         }

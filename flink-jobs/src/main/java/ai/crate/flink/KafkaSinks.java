@@ -1,9 +1,9 @@
 package ai.crate.flink;
 
-import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.charset.StandardCharsets;
 
@@ -23,27 +23,27 @@ final class KafkaSinks {
                 .setDeliveryGuarantee(delivery)
                 .setTransactionalIdPrefix(transactionalPrefix)
                 .setProperty("transaction.timeout.ms", Long.toString(transactionTimeoutMillis))
-                .setRecordSerializer(KafkaRecordSerializationSchema.<KeyedRecord>builder()
-                        .setTopic(topic)
-                        .setKeySerializationSchema(new KeyBytes())
-                        .setValueSerializationSchema(new ValueBytes())
-                        .build())
+                .setRecordSerializer(new Records(topic))
                 .build();
     }
 
-    /** The record's key as UTF-8. */
-    static final class KeyBytes implements SerializationSchema<KeyedRecord> {
-        @Override
-        public byte[] serialize(KeyedRecord record) {
-            return record.key.getBytes(StandardCharsets.UTF_8);
-        }
-    }
+    /**
+     * Each record to {@code topic}, key as UTF-8 and value as it is, without a timestamp: Kafka gives it the
+     * producer's clock. The stream's event time (a frame's capture time) stays out of the Kafka timestamp, because a
+     * broker refuses timestamps more than {@code message.timestamp.after.max.ms} (1 h by default) ahead of its own
+     * clock, and one frame from a camera with a fast clock would then fail every write and restart the job forever.
+     * The capture time is in each record's payload.
+     */
+    static final class Records implements KafkaRecordSerializationSchema<KeyedRecord> {
+        private final String topic;
 
-    /** The value's bytes as they are. */
-    static final class ValueBytes implements SerializationSchema<KeyedRecord> {
+        Records(String topic) {
+            this.topic = topic;
+        }
+
         @Override
-        public byte[] serialize(KeyedRecord record) {
-            return record.value;
+        public ProducerRecord<byte[], byte[]> serialize(KeyedRecord record, KafkaSinkContext context, Long timestamp) {
+            return new ProducerRecord<>(topic, null, null, record.key.getBytes(StandardCharsets.UTF_8), record.value);
         }
     }
 }

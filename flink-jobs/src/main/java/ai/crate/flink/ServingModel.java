@@ -104,7 +104,7 @@ public final class ServingModel implements AutoCloseable {
             engine.forward(new float[batch.array().length], options.maxBatch());
             return new ServingModel(model, engine, new BatchPatchifier(spec, options.engineThreads()), batch,
                     announcement);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             engine.close();
             throw e;
         }

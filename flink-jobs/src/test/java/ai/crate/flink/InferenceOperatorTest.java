@@ -16,9 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -63,9 +61,8 @@ class InferenceOperatorTest {
             assertThat(records(harness, InferenceOperator.FLEET)).as("nothing to report").isEmpty();
         }
 
-        try (Stream<Path> files = Files.walk(version2)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        Path away = Files.move(version2, temp.resolve("crate-shapes-2-away"));
+        OperatorSubtaskState whileAway;
         try (TestFrames frames = new TestFrames(8);
              TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
                      harness(trusting)) {
@@ -77,6 +74,17 @@ class InferenceOperatorTest {
             assertThat(refused.get("reason").asText()).startsWith("on restart: ").contains("is not a directory")
                     .endsWith("serving --model-uri instead");
             assertThat(refused.get("serving").get("version").asText()).isEqualTo("1");
+            whileAway = harness.snapshot(2, 2);
+        }
+
+        Files.move(away, version2);
+        try (TestFrames frames = new TestFrames(8);
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
+                     harness(trusting)) {
+            harness.initializeState(whileAway);
+            harness.open();
+            assertThat(versionsOf(predict(harness, frames, 6, 7))).as("the checkpointed version, back once its bundle"
+                    + " is").containsExactly("2", "2");
         }
     }
 

@@ -104,6 +104,8 @@ public final class BatchPatchifier implements AutoCloseable {
                 patchifier.patchify(frames.get(i), batch.array(), (first + i) * floats);
             } catch (PatchifyException | IllegalArgumentException e) {
                 failure = e;
+            } catch (RuntimeException e) {
+                failure = new PatchifyException("frame could not be prepared: " + e, e);
             }
             outcomes[i] = new Outcome((System.nanoTime() - start) / 1e6, failure);
         }

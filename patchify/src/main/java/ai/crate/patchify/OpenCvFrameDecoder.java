@@ -40,6 +40,9 @@ public final class OpenCvFrameDecoder implements FrameDecoder {
         try (Mat encoded = wrap(frame.data(), 1, frame.data().length);
              Mat result = imdecode(encoded, IMREAD_COLOR_RGB, decoded)) {
             ok = !result.empty();
+        } catch (RuntimeException e) {
+            throw new PatchifyException(frame.format() + " frame of " + frame.data().length
+                    + " bytes cannot be decoded: " + e.getMessage(), e);
         }
         if (!ok || decoded.empty() || decoded.channels() != 3) {
             throw new PatchifyException(frame.format() + " frame of " + frame.data().length

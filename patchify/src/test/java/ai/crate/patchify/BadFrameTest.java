@@ -85,6 +85,44 @@ class BadFrameTest {
                 .hasMessageContaining("even width and height");
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void jpegClaimingAHugeSizeIsRefusedBeforeDecoding(boolean fastPath) {
+        byte[] bytes = Photos.bytes("coffee.jpg");
+        int sof = frameHeaderOffset(bytes);
+        bytes[sof + 5] = (byte) 0xFD;
+        bytes[sof + 6] = (byte) 0xE8;
+        bytes[sof + 7] = (byte) 0xFD;
+        bytes[sof + 8] = (byte) 0xE8;
+        assertThatThrownBy(() -> decode(fastPath, EncodedFrame.compressed(FrameFormat.JPEG, bytes)))
+                .isInstanceOf(PatchifyException.class)
+                .hasMessage("JPEG frame of " + bytes.length + " bytes claims 65000x65000 pixels: a frame must have a"
+                        + " positive size of at most 40000000 pixels");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void pngClaimingAHugeSizeIsRefusedBeforeDecoding(boolean fastPath) {
+        byte[] bytes = Photos.bytes("chelsea.png");
+        byte[] huge = {0, 1, (byte) 0x86, (byte) 0xA0};
+        System.arraycopy(huge, 0, bytes, 16, 4);
+        System.arraycopy(huge, 0, bytes, 20, 4);
+        assertThatThrownBy(() -> decode(fastPath, EncodedFrame.compressed(FrameFormat.PNG, bytes)))
+                .isInstanceOf(PatchifyException.class).hasMessageContaining("claims 100000x100000 pixels");
+    }
+
+    /** Where the first frame header (SOF0-SOF15, not DHT, JPG or DAC) starts. */
+    private static int frameHeaderOffset(byte[] jpeg) {
+        for (int i = 2; i + 1 < jpeg.length; i++) {
+            int marker = jpeg[i + 1] & 0xFF;
+            if ((jpeg[i] & 0xFF) == 0xFF && marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8
+                    && marker != 0xCC) {
+                return i;
+            }
+        }
+        throw new AssertionError("no frame header");
+    }
+
     @Test
     void failedFrameLeavesTheBatchAndItsImagesUntouched() throws PatchifyException {
         PreprocessSpec spec = PreprocessSpec.imagenet(224);

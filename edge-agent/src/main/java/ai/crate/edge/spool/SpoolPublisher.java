@@ -5,6 +5,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -47,6 +48,11 @@ public final class SpoolPublisher implements AutoCloseable {
     private final AtomicReference<KafkaException> fatal = new AtomicReference<>();
     private final Thread thread;
     private volatile boolean running = true;
+    /**
+     * Whether records carry their append time as the Kafka timestamp; off for good once the broker refuses one, which
+     * it does for timestamps more than {@code message.timestamp.after.max.ms} (1 h by default) ahead of its clock.
+     */
+    private volatile boolean appendTimes = true;
     private volatile long lastSent;
 
     /** A publisher to {@code bootstrap}; {@code extra} producer settings override the defaults. */
@@ -151,8 +157,8 @@ public final class SpoolPublisher implements AutoCloseable {
         inFlight.add(record.sequence());
         while (running) {
             try {
-                producer.send(new ProducerRecord<>(record.topic(), null, record.appendedMillis(), record.key(),
-                        record.value()), (metadata, error) -> completed(record, error));
+                producer.send(new ProducerRecord<>(record.topic(), null, appendTimes ? record.appendedMillis() : null,
+                        record.key(), record.value()), (metadata, error) -> completed(record, error));
                 return;
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
                 LOG.warn("spool publisher: no metadata for {} yet (is Kafka reachable?); retrying", record.topic());
@@ -164,6 +170,14 @@ public final class SpoolPublisher implements AutoCloseable {
         if (error == null) {
             delivered.incrementAndGet();
             taken.add(record.sequence());
+        } else if (error instanceof InvalidTimestampException) {
+            if (appendTimes) {
+                appendTimes = false;
+                LOG.warn("spool publisher: Kafka refuses record {}'s append time ({}): this device's clock is probably"
+                        + " ahead of the broker's; records are sent with the producer's time from now on",
+                        record.sequence(), error.getMessage());
+            }
+            toResend.add(record.sequence());
         } else if (error instanceof RetriableException) {
             LOG.debug("spool publisher: record {} not taken yet ({}); it will be sent again", record.sequence(),
                     error.getMessage());
