@@ -50,7 +50,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@link InferenceJob} on a Flink MiniCluster against the embedded broker, over both delivery guarantees: N labelled
  * frames in, exactly N predictions out (read committed), each frame once, each prediction equal to running the same
  * frame through patchify and the engine offline; malformed records (not a Frame, a corrupt JPEG, a raw frame of the
- * wrong size) land in the dead-letter topic with their reason while the job carries on; a task failure mid-stream
+ * wrong size, a JPEG claiming 65000x65000 pixels captured two hours ahead) land in the dead-letter topic with their
+ * reason while the job carries on; a task failure mid-stream
  * (restart from the last checkpoint) loses no frame, and under exactly-once repeats none in the committed output.
  */
 class InferenceJobITCase {
@@ -125,10 +126,11 @@ class InferenceJobITCase {
         }
 
         List<JsonNode> dead = readCommitted(dlq);
-        assertThat(dead).hasSize(3);
+        assertThat(dead).hasSize(4);
         assertThat(dead).extracting(d -> d.get("reason").asText()).anySatisfy(r ->
                 assertThat(r).contains("is not a crate.frames.v1.Frame")).anySatisfy(r ->
-                assertThat(r).contains("JPEG frame")).anySatisfy(r -> assertThat(r).contains("must have"));
+                assertThat(r).contains("JPEG frame")).anySatisfy(r -> assertThat(r).contains("must have"))
+                .anySatisfy(r -> assertThat(r).contains("claims 65000x65000 pixels"));
     }
 
     @ParameterizedTest
@@ -251,7 +253,7 @@ class InferenceJobITCase {
         }
     }
 
-    /** Labelled shapes frames from two cameras, plus three malformed records. */
+    /** Labelled shapes frames from two cameras, plus four malformed records. */
     private static List<Frame> produceFrames(String topic, int count) throws Exception {
         List<Frame> sent = topics.produceFrames(topic, 0, count, Duration.ZERO);
         topics.produceMalformed(topic);

@@ -69,7 +69,11 @@ final class KafkaTestTopics {
         return sent;
     }
 
-    /** Three records the job must dead-letter: not a Frame, a truncated JPEG, a raw frame of the wrong size. */
+    /**
+     * Four records the job must dead-letter: not a Frame, a truncated JPEG, a raw frame of the wrong size, and a JPEG
+     * whose header claims 65000x65000 pixels, captured two hours ahead of the broker's clock (past the 1 h a Kafka 4
+     * broker accepts in a record timestamp).
+     */
     void produceMalformed(String topic) throws Exception {
         List<Future<?>> acks = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
@@ -82,6 +86,13 @@ final class KafkaTestTopics {
             acks.add(producer.send(new ProducerRecord<>(topic, FrameRecords.key("cam-bad"), Frame.newBuilder()
                     .setSchemaVersion(1).setCameraId("cam-bad").setSeq(2).setWidth(64).setHeight(64)
                     .setEncoding(Encoding.BGR24).setData(ByteString.copyFrom(new byte[100])).build().toByteArray())));
+            byte[] huge = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xC0, 0, 17, 8, (byte) 0xFD, (byte) 0xE8,
+                    (byte) 0xFD, (byte) 0xE8, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, (byte) 0xFF, (byte) 0xD9};
+            acks.add(producer.send(new ProducerRecord<>(topic, FrameRecords.key("cam-bad"), Frame.newBuilder()
+                    .setSchemaVersion(1).setCameraId("cam-bad").setSeq(3).setWidth(64).setHeight(64)
+                    .setEncoding(Encoding.JPEG)
+                    .setCaptureTimeUs((System.currentTimeMillis() + 2 * 3600_000L) * 1000)
+                    .setData(ByteString.copyFrom(huge)).build().toByteArray())));
         }
         awaitAll(acks);
     }
