@@ -1,5 +1,7 @@
 package ai.crate.edge;
 
+import ai.crate.runtime.cpu.OpenBlasKernels;
+
 import java.nio.file.Path;
 
 /**
@@ -12,6 +14,7 @@ public final class AgentMain {
     }
 
     public static void main(String[] args) throws Exception {
+        OpenBlasKernels.select();
         boolean untilDone = args.length == 2 && args[0].equals("--until-done");
         if (args.length != 1 && !untilDone) {
             System.err.println("usage: java -jar crate-edge-agent-agent.jar [--until-done] agent.yaml");

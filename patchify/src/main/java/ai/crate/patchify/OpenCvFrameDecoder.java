@@ -1,5 +1,6 @@
 package ai.crate.patchify;
 
+import ai.crate.runtime.cpu.OpenBlasKernels;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -18,6 +19,10 @@ import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
  * it to free the native buffers.
  */
 public final class OpenCvFrameDecoder implements FrameDecoder {
+    static {
+        OpenBlasKernels.select();
+    }
+
     private BytePointer input = new BytePointer(0L);
     private final Mat decoded = new Mat();
     private byte[] pixels = new byte[0];

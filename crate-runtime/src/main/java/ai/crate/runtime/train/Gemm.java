@@ -1,5 +1,6 @@
 package ai.crate.runtime.train;
 
+import ai.crate.runtime.cpu.OpenBlasKernels;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.openblas.global.openblas_full;
@@ -12,6 +13,7 @@ import java.nio.FloatBuffer;
  */
 final class Gemm {
     static {
+        OpenBlasKernels.select();
         Loader.load(openblas.class);
         openblas_full.openblas_set_num_threads(1);
     }

@@ -1,5 +1,6 @@
 package ai.crate.runtime.whitebox;
 
+import ai.crate.runtime.cpu.OpenBlasKernels;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.openblas.global.openblas_full;
@@ -19,6 +20,7 @@ final class LapackLogDet {
 
     private static boolean load() {
         try {
+            OpenBlasKernels.select();
             Loader.load(openblas.class);
             openblas_full.openblas_set_num_threads(1);
             return true;

@@ -1,6 +1,7 @@
 package ai.crate.ops.cli;
 
 import ai.crate.runtime.CrateException;
+import ai.crate.runtime.cpu.OpenBlasKernels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,6 +33,7 @@ public final class CrateCli implements Runnable {
 
     /** Runs the command line and returns its exit code (for tests and embedding). */
     public static int run(String... args) {
+        OpenBlasKernels.select();
         CommandLine cli = new CommandLine(new CrateCli());
         cli.setExecutionExceptionHandler(CrateCli::handle);
         return cli.execute(args);

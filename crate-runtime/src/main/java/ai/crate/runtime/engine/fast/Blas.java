@@ -1,9 +1,11 @@
 package ai.crate.runtime.engine.fast;
 
+import ai.crate.runtime.cpu.OpenBlasKernels;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.openblas.global.openblas_full;
+import org.slf4j.LoggerFactory;
 
 /**
  * Row-major single-precision products through OpenBLAS, single-threaded per call: the engine splits work across its
@@ -13,8 +15,11 @@ import org.bytedeco.openblas.global.openblas_full;
 final class Blas {
     private static final class Init {
         static {
+            OpenBlasKernels.select();
             Loader.load(openblas.class);
             openblas_full.openblas_set_num_threads(1);
+            LoggerFactory.getLogger(Blas.class).info("OpenBLAS kernels: {}",
+                    openblas_full.openblas_get_corename().getString());
         }
 
         static void ensure() {
