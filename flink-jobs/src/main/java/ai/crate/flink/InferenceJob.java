@@ -90,12 +90,18 @@ public final class InferenceJob {
         }
     }
 
+    /**
+     * Frames from the offsets the group committed at its last completed checkpoint, or from the earliest retained
+     * frame when it has committed none: a job started afresh (no savepoint) under the same {@code --group-id} resumes
+     * where the previous one left off instead of predicting the whole retained topic again. A restore from a checkpoint
+     * or savepoint takes the offsets in its state, whatever the group committed.
+     */
     private static KafkaSource<FrameEvent> frameSource(InferenceOptions options) {
         var builder = KafkaSource.<FrameEvent>builder()
                 .setBootstrapServers(options.bootstrap())
                 .setTopics(options.framesTopic())
                 .setGroupId(options.groupId())
-                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setProperty("max.partition.fetch.bytes", Integer.toString(32 * 1024 * 1024))
                 .setProperty("isolation.level", "read_committed")
                 .setDeserializer(new FrameDeserializer());

@@ -52,7 +52,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * frame through patchify and the engine offline; malformed records (not a Frame, a corrupt JPEG, a raw frame of the
  * wrong size, a JPEG claiming 65000x65000 pixels captured two hours ahead) land in the dead-letter topic with their
  * reason while the job carries on; a task failure mid-stream
- * (restart from the last checkpoint) loses no frame, and under exactly-once repeats none in the committed output.
+ * (restart from the last checkpoint) loses no frame, and under exactly-once repeats none in the committed output; a
+ * job started afresh under the same group predicts only the frames its predecessor did not.
  */
 class InferenceJobITCase {
     private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
@@ -254,6 +255,39 @@ class InferenceJobITCase {
     }
 
     /** Labelled shapes frames from two cameras, plus four malformed records. */
+    @Test
+    void aFreshStartUnderTheSameGroupResumesWhereTheLastJobLeftOff() throws Exception {
+        String run = "resume";
+        broker.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("frames-" + run, 2, (short) 1),
+                new org.apache.kafka.clients.admin.NewTopic("predictions-" + run, 2, (short) 1),
+                new org.apache.kafka.clients.admin.NewTopic("dlq-" + run, 1, (short) 1),
+                new org.apache.kafka.clients.admin.NewTopic("codes-" + run, 2, (short) 1),
+                new org.apache.kafka.clients.admin.NewTopic("updates-" + run, 1, (short) 1),
+                new org.apache.kafka.clients.admin.NewTopic("fleet-" + run, 1, (short) 1),
+                new org.apache.kafka.clients.admin.NewTopic("drift-" + run, 1, (short) 1)));
+        List<Frame> sent = new ArrayList<>(topics.produceFrames("frames-" + run, 0, 12, Duration.ZERO));
+        runToTheEnd(run);
+        sent.addAll(topics.produceFrames("frames-" + run, 12, 8, Duration.ZERO));
+        runToTheEnd(run);
+
+        List<JsonNode> out = readCommitted("predictions-" + run);
+        assertThat(out).extracting(p -> p.get("camera_id").asText() + "/" + p.get("seq").asLong())
+                .as("each frame predicted once over both jobs").containsExactlyInAnyOrderElementsOf(
+                        sent.stream().map(f -> f.getCameraId() + "/" + f.getSeq()).toList());
+    }
+
+    /** A new job (no savepoint) over {@code frames-<run>} up to its current end, under the group {@code it-<run>}. */
+    private static void runToTheEnd(String run) throws Exception {
+        InferenceOptions options = InferenceOptions.parse("--bootstrap", broker.bootstrap(), "--model-uri",
+                MODEL.toString(), "--frames-topic", "frames-" + run, "--predictions-topic", "predictions-" + run,
+                "--dlq-topic", "dlq-" + run, "--group-id", "it-" + run, "--max-batch", "8", "--max-wait-ms", "20",
+                "--engine-threads", "1", "--checkpoint-ms", "500", "--codes-topic", "codes-" + run, "--updates-topic",
+                "updates-" + run, "--fleet-topic", "fleet-" + run, "--drift-topic", "drift-" + run, "--bounded");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        InferenceJob.build(env, options);
+        env.execute("it-" + run);
+    }
+
     private static List<Frame> produceFrames(String topic, int count) throws Exception {
         List<Frame> sent = topics.produceFrames(topic, 0, count, Duration.ZERO);
         topics.produceMalformed(topic);

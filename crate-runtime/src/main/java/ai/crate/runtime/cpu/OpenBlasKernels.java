@@ -51,7 +51,8 @@ public final class OpenBlasKernels {
             if (requested != null && !requested.isBlank()) {
                 String value = requested.trim();
                 setCoreType(value.equalsIgnoreCase("auto") ? null : value);
-                LOG.info("OpenBLAS kernels: {} ({})", value.equalsIgnoreCase("auto") ? "detected from the CPU" : value,
+                LOG.info("OpenBLAS kernel set requested: {} ({})",
+                        value.equalsIgnoreCase("auto") ? "detected from the CPU" : value,
                         System.getProperty(PROPERTY) != null ? "-D" + PROPERTY : CRATE_VARIABLE);
             } else if (inherited != null && BELOW_AVX512.contains(inherited.trim().toLowerCase(Locale.ROOT))
                     && cpuHasAvx512()) {
@@ -111,7 +112,7 @@ public final class OpenBlasKernels {
         PointerPointer<Pointer> updated = new PointerPointer<>(Pointer.malloc((kept.size() + 1L) * Pointer.sizeof(
                 PointerPointer.class)));
         if (updated.isNull()) {
-            throw new OutOfMemoryError("no native memory for the environment");
+            throw new IllegalStateException("no native memory for the environment");
         }
         for (int i = 0; i < kept.size(); i++) {
             updated.put(i, kept.get(i));
@@ -125,7 +126,7 @@ public final class OpenBlasKernels {
         byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
         BytePointer copy = new BytePointer(Pointer.malloc(bytes.length + 1L));
         if (copy.isNull()) {
-            throw new OutOfMemoryError("no native memory for the environment");
+            throw new IllegalStateException("no native memory for the environment");
         }
         copy.put(bytes, 0, bytes.length).put(bytes.length, (byte) 0);
         return copy;
