@@ -12,12 +12,16 @@ import ai.crate.runtime.config.CrateConfig;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -28,6 +32,7 @@ import org.apache.flink.util.OutputTag;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
@@ -69,6 +74,8 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MapStateDescriptor<String, String> MODEL_STATE =
             new MapStateDescriptor<>("model-versions", String.class, String.class);
+    private static final ListStateDescriptor<String> DRIFT_STATE = new ListStateDescriptor<>("drifting-cameras",
+            String.class);
 
     private final InferenceOptions options;
     private transient ServingModel serving;
@@ -86,6 +93,9 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     private transient ScheduledFuture<?> pollTimer;
     private transient float[] exact;
     private transient BroadcastState<String, String> modelState;
+    /** The cameras drifting at each checkpoint, as every subtask's union, so that a rescaled job finds them too. */
+    private transient ListState<String> driftState;
+    private transient List<String> restoredDrift;
     private transient ModelAnnouncement restoredActive;
     /**
      * The checkpointed version that failed to load on restart, while no later version has taken over: it stays the
@@ -118,6 +128,13 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         modelState = context.getOperatorStateStore().getBroadcastState(MODEL_STATE);
+        driftState = context.getOperatorStateStore().getUnionListState(DRIFT_STATE);
+        restoredDrift = new ArrayList<>();
+        if (context.isRestored()) {
+            Set<String> unique = new LinkedHashSet<>();
+            driftState.get().forEach(unique::add);
+            restoredDrift.addAll(unique);
+        }
         restoredPending = new ArrayList<>();
         if (context.isRestored()) {
             String active = modelState.get("active");
@@ -182,6 +199,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         latencyMillis = getMetricGroup().histogram("latencyMillis", new DescriptiveStatisticsHistogram(1000));
         telemetry = new WhiteBoxTelemetry(getMetricGroup(), options.telemetryEvery());
         drift = new CameraDrift(getMetricGroup(), options.driftWindow(), options.driftAlpha());
+        drift.restore(restoredDrift);
         versionGauges = new HashSet<>();
     }
 
@@ -464,6 +482,10 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         if (!queued.isEmpty()) {
             modelState.put("pending", JSON.writeValueAsString(queued));
         }
+        TaskInfo task = getRuntimeContext().getTaskInfo();
+        driftState.update(drift.drifting(camera -> KeyGroupRangeAssignment.assignKeyToParallelOperator(camera,
+                task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks())
+                == task.getIndexOfThisSubtask()));
     }
 
     @Override

@@ -168,6 +168,45 @@ class InferenceOperatorTest {
         }
     }
 
+    @Test
+    void aCameraDriftingAtARestartStillGetsItsDriftEnded() throws Exception {
+        InferenceOptions everyFrame = InferenceOptions.parse("--bootstrap", "localhost:9092", "--model-uri",
+                MODEL.toString(), "--engine-threads", "1", "--max-batch", "4", "--no-codes", "--telemetry-every", "1");
+        OperatorSubtaskState drifting;
+        try (TestFrames shifted = new TestFrames(80, ShapesDomain.SHIFTED);
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
+                     harness(everyFrame)) {
+            harness.open();
+            predict(harness, shifted, 0, 79);
+            assertThat(records(harness, InferenceOperator.DRIFT)).extracting(e -> e.get("event").asText())
+                    .containsExactly("drift-started", "drift-started");
+            drifting = harness.snapshot(1, 1);
+        }
+        try (TestFrames shifted = new TestFrames(80, ShapesDomain.SHIFTED);
+             TestFrames plain = new TestFrames(80);
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
+                     harness(everyFrame)) {
+            harness.initializeState(drifting);
+            harness.open();
+            predict(harness, shifted, 0, 79);
+            assertThat(records(harness, InferenceOperator.DRIFT)).as("a drift that goes on is not reported again")
+                    .isEmpty();
+            OperatorSubtaskState stillDrifting = harness.snapshot(2, 2);
+            harness.close();
+            try (TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> restored =
+                         harness(everyFrame)) {
+                restored.initializeState(stillDrifting);
+                restored.open();
+                predict(restored, plain, 0, 79);
+                List<JsonNode> events = records(restored, InferenceOperator.DRIFT);
+                assertThat(events).extracting(e -> e.get("event").asText()).containsExactly("drift-ended",
+                        "drift-ended");
+                assertThat(events).extracting(e -> e.get("camera_id").asText()).containsExactlyInAnyOrder("cam-0",
+                        "cam-1");
+            }
+        }
+    }
+
     private static TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness()
             throws Exception {
         return harness(OPTIONS);

@@ -62,6 +62,14 @@ public final class DriftDetector {
         this.figures = new double[window][k];
     }
 
+    /**
+     * Starts this detector as drifting, for a stream that was drifting when its previous detector was checkpointed:
+     * its first verdict then reports the end of drift as a change, and a drift that goes on is not reported again.
+     */
+    public void resumeDrifting() {
+        drifting = true;
+    }
+
     /** Whether the stream is drifting after the frames so far. */
     public boolean drifting() {
         return drifting;
