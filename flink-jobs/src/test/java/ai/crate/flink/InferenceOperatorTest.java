@@ -31,6 +31,10 @@ class InferenceOperatorTest {
     private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
     private static final InferenceOptions OPTIONS = InferenceOptions.parse("--bootstrap", "localhost:9092",
             "--model-uri", MODEL.toString(), "--engine-threads", "1", "--max-batch", "4", "--no-codes");
+    /** {@link #OPTIONS} with white-box telemetry, and so drift detection, on every frame. */
+    private static final InferenceOptions EVERY_FRAME = InferenceOptions.parse("--bootstrap", "localhost:9092",
+            "--model-uri", MODEL.toString(), "--engine-threads", "1", "--max-batch", "4", "--no-codes",
+            "--telemetry-every", "1");
 
     @Test
     void theSwappedVersionSurvivesARestoreAndAVanishedBundleFallsBackWithAnEvent(@TempDir Path temp)
@@ -144,21 +148,16 @@ class InferenceOperatorTest {
 
     @Test
     void aShiftedCameraRaisesDriftOnceItsWindowIsFullAndAnUnshiftedOneNever() throws Exception {
-        InferenceOptions everyFrame = InferenceOptions.parse("--bootstrap", "localhost:9092", "--model-uri",
-                MODEL.toString(), "--engine-threads", "1", "--max-batch", "4", "--no-codes", "--telemetry-every", "1");
         try (TestFrames plain = new TestFrames(120);
              TestFrames shifted = new TestFrames(80, ShapesDomain.SHIFTED);
              TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
-                     harness(everyFrame)) {
+                     harness(EVERY_FRAME)) {
             harness.open();
             predict(harness, plain, 0, 119);
             assertThat(records(harness, InferenceOperator.DRIFT)).as("60 frames of each camera, unshifted").isEmpty();
             predict(harness, shifted, 0, 79);
             List<JsonNode> events = records(harness, InferenceOperator.DRIFT);
-            assertThat(events).extracting(e -> e.get("event").asText()).containsExactly("drift-started",
-                    "drift-started");
-            assertThat(events).extracting(e -> e.get("camera_id").asText()).containsExactlyInAnyOrder("cam-0",
-                    "cam-1");
+            assertOneEventPerCamera(events, "drift-started");
             for (JsonNode event : events) {
                 assertThat(event.get("distance").asDouble()).isGreaterThan(event.get("threshold").asDouble());
                 assertThat(event.get("model").get("version").asText()).isEqualTo("1");
@@ -170,22 +169,19 @@ class InferenceOperatorTest {
 
     @Test
     void aCameraDriftingAtARestartStillGetsItsDriftEnded() throws Exception {
-        InferenceOptions everyFrame = InferenceOptions.parse("--bootstrap", "localhost:9092", "--model-uri",
-                MODEL.toString(), "--engine-threads", "1", "--max-batch", "4", "--no-codes", "--telemetry-every", "1");
         OperatorSubtaskState drifting;
         try (TestFrames shifted = new TestFrames(80, ShapesDomain.SHIFTED);
              TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
-                     harness(everyFrame)) {
+                     harness(EVERY_FRAME)) {
             harness.open();
             predict(harness, shifted, 0, 79);
-            assertThat(records(harness, InferenceOperator.DRIFT)).extracting(e -> e.get("event").asText())
-                    .containsExactly("drift-started", "drift-started");
+            assertOneEventPerCamera(records(harness, InferenceOperator.DRIFT), "drift-started");
             drifting = harness.snapshot(1, 1);
         }
         try (TestFrames shifted = new TestFrames(80, ShapesDomain.SHIFTED);
              TestFrames plain = new TestFrames(80);
              TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness =
-                     harness(everyFrame)) {
+                     harness(EVERY_FRAME)) {
             harness.initializeState(drifting);
             harness.open();
             predict(harness, shifted, 0, 79);
@@ -194,17 +190,19 @@ class InferenceOperatorTest {
             OperatorSubtaskState stillDrifting = harness.snapshot(2, 2);
             harness.close();
             try (TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> restored =
-                         harness(everyFrame)) {
+                         harness(EVERY_FRAME)) {
                 restored.initializeState(stillDrifting);
                 restored.open();
                 predict(restored, plain, 0, 79);
-                List<JsonNode> events = records(restored, InferenceOperator.DRIFT);
-                assertThat(events).extracting(e -> e.get("event").asText()).containsExactly("drift-ended",
-                        "drift-ended");
-                assertThat(events).extracting(e -> e.get("camera_id").asText()).containsExactlyInAnyOrder("cam-0",
-                        "cam-1");
+                assertOneEventPerCamera(records(restored, InferenceOperator.DRIFT), "drift-ended");
             }
         }
+    }
+
+    /** One {@code event} for each of the two cameras, and nothing else. */
+    private static void assertOneEventPerCamera(List<JsonNode> events, String event) {
+        assertThat(events).extracting(e -> e.get("event").asText()).containsExactly(event, event);
+        assertThat(events).extracting(e -> e.get("camera_id").asText()).containsExactlyInAnyOrder("cam-0", "cam-1");
     }
 
     private static TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness()
