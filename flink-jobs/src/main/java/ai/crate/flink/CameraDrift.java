@@ -2,6 +2,7 @@ package ai.crate.flink;
 
 import ai.crate.runtime.whitebox.DriftDetector;
 import ai.crate.runtime.whitebox.WhiteBoxReference;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.metrics.MetricGroup;
@@ -121,7 +122,7 @@ final class CameraDrift {
     private static String cameraOf(String entry) {
         try {
             return JSON.readTree(entry).path("camera_id").asText();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("a checkpointed drift entry is not JSON: " + entry, e);
         }
     }
