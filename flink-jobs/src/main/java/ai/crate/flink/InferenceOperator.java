@@ -41,10 +41,11 @@ import java.util.concurrent.ScheduledFuture;
  * Patchify, micro-batch and run CRATE in one operator, with models swapped while it runs.
  *
  * <p>Input 1 is the frames, keyed by camera. They are collected until there are {@code maxBatch} of them, the oldest
- * has waited {@code maxWait} ms, a checkpoint barrier comes (so no frame is ever held in state) or the input ends;
- * then they are decoded and prepared into the current model's reused batch on as many threads as the engine has
- * (those cores are idle between two passes) and the batch goes through the engine. Frames that cannot be decoded or
- * have the wrong size go to {@link #DLQ} with the reason.
+ * has waited {@code maxWait} ms since the job read it (time queued behind the previous batch counts), a checkpoint
+ * barrier comes (so no frame is ever held in state) or the input ends; then they are decoded and prepared into the
+ * current model's reused batch on as many threads as the engine has (those cores are idle between two passes) and the
+ * batch goes through the engine. Frames that cannot be decoded or have the wrong size go to {@link #DLQ} with the
+ * reason.
  *
  * <p>Input 2 is the broadcast {@code model-updates} stream. Each announced version is verified, loaded and warmed
  * on a background thread ({@link ModelSwitcher}); the stream thread swaps it in between two batches, so each camera
@@ -71,6 +72,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     public static final OutputTag<KeyedRecord> DRIFT = new OutputTag<>("drift") { };
     private static final long serialVersionUID = 1L;
     private static final long POLL_MILLIS = 50;
+    private static final long GRACE_MILLIS = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MapStateDescriptor<String, String> MODEL_STATE =
             new MapStateDescriptor<>("model-versions", String.class, String.class);
@@ -263,11 +265,21 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
             flush();
         } else if (batchTimer == null) {
             long now = getProcessingTimeService().getCurrentProcessingTime();
-            batchTimer = getProcessingTimeService().registerTimer(now + options.maxWaitMillis(), time -> {
+            batchTimer = getProcessingTimeService().registerTimer(flushDeadline(frame.receivedMillis, now), time -> {
                 batchTimer = null;
                 flush();
             });
         }
+    }
+
+    /**
+     * When a batch whose first frame the job read at {@code receivedMillis} must run: {@code maxWait} after that, so
+     * the time a frame spent queued behind the previous batch counts, but no sooner than a short grace from {@code
+     * now}, in which frames already queued behind it join the batch instead of each running alone.
+     */
+    long flushDeadline(long receivedMillis, long now) {
+        long arrived = receivedMillis > 0 && receivedMillis <= now ? receivedMillis : now;
+        return Math.max(arrived + options.maxWaitMillis(), now + Math.min(options.maxWaitMillis(), GRACE_MILLIS));
     }
 
     @Override

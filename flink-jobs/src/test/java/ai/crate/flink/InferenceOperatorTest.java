@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * restored subtask serves it without being told again, and a restored subtask whose checkpointed bundle has gone
  * falls back to {@code --model-uri} and says so on {@code fleet-status}; a camera whose frames shift domain raises a
  * drift event, cameras that do not raise none; versions not signed by a trusted key, or altered after signing, are
- * refused with the reason.
+ * refused with the reason; a batch runs max-wait after the job read its first frame, queued time included.
  */
 class InferenceOperatorTest {
     private static final Path MODEL = Path.of("../ops/demo/crate-shapes");
@@ -199,6 +199,51 @@ class InferenceOperatorTest {
         }
     }
 
+    @Test
+    void aBatchRunsMaxWaitAfterItsFirstFrameWasReadCountingTheTimeItQueuedInTheJob() throws Exception {
+        try (TestFrames frames = new TestFrames(8);
+             TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement, KeyedRecord> harness = harness()) {
+            harness.open();
+            long now = 1_000_000;
+            harness.setProcessingTime(now);
+            harness.processElement1(new StreamRecord<>(readAt(frames, 0, now - 30), 0));
+            harness.setProcessingTime(now + 19);
+            assertThat(predictions(harness)).as("20 ms of the 50 ms max wait left").isEmpty();
+            harness.setProcessingTime(now + 20);
+            assertThat(predictions(harness)).as("50 ms after the job read it").hasSize(1);
+
+            harness.getOutput().clear();
+            now += 1000;
+            harness.setProcessingTime(now);
+            harness.processElement1(new StreamRecord<>(readAt(frames, 1, now - 400), 1));
+            harness.processElement1(new StreamRecord<>(readAt(frames, 2, now - 380), 2));
+            assertThat(predictions(harness)).as("frames queued behind it get a grace to join").isEmpty();
+            harness.setProcessingTime(now + 5);
+            List<JsonNode> late = predictions(harness);
+            assertThat(late).extracting(p -> p.get("batch_size").asInt()).containsExactly(2, 2);
+        }
+    }
+
+    private static FrameEvent readAt(TestFrames frames, int index, long receivedMillis) throws Exception {
+        var frame = frames.frame(index);
+        List<FrameEvent> events = new ArrayList<>();
+        new FrameDeserializer().deserialize(new ConsumerRecord<>("frames", 0, index,
+                FrameRecords.key(frame.getCameraId()), frame.toByteArray()), new ListCollector<>(events));
+        events.get(0).receivedMillis = receivedMillis;
+        return events.get(0);
+    }
+
+    private static List<JsonNode> predictions(TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement,
+            KeyedRecord> harness) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (Object element : harness.getOutput()) {
+            if (element instanceof StreamRecord<?> record) {
+                out.add(KafkaTestTopics.JSON.readTree(((KeyedRecord) record.getValue()).value));
+            }
+        }
+        return out;
+    }
+
     /** One {@code event} for each of the two cameras, and nothing else. */
     private static void assertOneEventPerCamera(List<JsonNode> events, String event) {
         assertThat(events).extracting(e -> e.get("event").asText()).containsExactly(event, event);
@@ -223,20 +268,10 @@ class InferenceOperatorTest {
             KeyedRecord> harness, TestFrames frames, int first, int last) throws Exception {
         harness.getOutput().clear();
         for (int i = first; i <= last; i++) {
-            var frame = frames.frame(i);
-            List<FrameEvent> events = new ArrayList<>();
-            new FrameDeserializer().deserialize(new ConsumerRecord<>("frames", 0, i,
-                    FrameRecords.key(frame.getCameraId()), frame.toByteArray()), new ListCollector<>(events));
-            harness.processElement1(new StreamRecord<>(events.get(0), i));
+            harness.processElement1(new StreamRecord<>(readAt(frames, i, System.currentTimeMillis()), i));
         }
         harness.prepareSnapshotPreBarrier(99);
-        List<JsonNode> out = new ArrayList<>();
-        for (Object element : harness.getOutput()) {
-            if (element instanceof StreamRecord<?> record) {
-                out.add(KafkaTestTopics.JSON.readTree(((KeyedRecord) record.getValue()).value));
-            }
-        }
-        return out;
+        return predictions(harness);
     }
 
     private static List<String> versionsOf(List<JsonNode> predictions) {

@@ -263,10 +263,12 @@ final class BenchCommand implements Callable<Integer> {
                 frameSize, noCodes ? "off" : "on", telemetryEvery, backlog.imagesPerSecond(), engineAlone,
                 before.imagesPerSecond(), after.imagesPerSecond(), backlog.imagesPerSecond() / engineAlone,
                 backlog.batchSize(), backlog.inferenceMillisPerBatch(), backlog.patchifyMillisPerFrame());
+        PipelineBench.Latency latency = result.latency();
         System.out.printf(Locale.ROOT, "pipeline latency paced_frames/s=%.1f frames=%d p50_ms=%.1f p99_ms=%.1f"
-                        + " bound_ms=%.1f (max_wait %d + 3 x batch %.1f) %s%n", result.pacedFramesPerSecond(),
-                result.latencyFrames(), result.p50Millis(), result.p99Millis(), bound, maxWaitMillis, batchMillis,
-                result.p99Millis() <= bound ? "within" : "OVER");
+                        + " bound_ms=%.1f (max_wait %d + 3 x batch %.1f) %s; median %s; slowest 1%% %s; mean_batch=%.1f%n",
+                result.pacedFramesPerSecond(), latency.frames(), latency.p50Millis(), latency.p99Millis(), bound,
+                maxWaitMillis, batchMillis, latency.p99Millis() <= bound ? "within" : "OVER", latency.median(),
+                latency.slowest(), latency.meanBatch());
     }
 
     private static final String ONNXRUNTIME_INT8 = "onnxruntime-int8";

@@ -19,8 +19,7 @@ import ai.crate.runtime.model.CrateWeights;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.api.common.JobID;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,14 +38,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 /**
- * {@code bin/crate bench --pipeline}: {@link InferenceJob} end to end (embedded broker, Flink MiniCluster, JPEG frames
- * in, predictions out) at the batch and threads of the engine benchmark. A first job over three times the backlog
+ * {@code bin/crate bench --pipeline}: {@link InferenceJob} end to end (embedded broker, one Flink MiniCluster that
+ * runs each phase's job in turn, JPEG frames in, predictions out) at the batch and threads of the engine benchmark. A first job over three times the backlog
  * ({@code -Dcrate.bench.warmupFrames}, 0 for none) warms the JVM up (Flink's, Kafka's and the job's code are compiled
  * for tens of seconds), as the engine benchmark's warm-up does. Throughput is then measured on a backlog of frames,
  * from the predictions' {@code predicted_time_us} (so job start-up is excluded); latency on frames paced below
@@ -63,8 +64,24 @@ final class PipelineBench {
     }
 
     /** Throughput on a backlog and latency under paced load. */
-    record Result(Backlog backlog, double pacedFramesPerSecond, double p50Millis, double p99Millis,
-                  int latencyFrames) {
+    record Result(Backlog backlog, double pacedFramesPerSecond, Latency latency) {
+    }
+
+    /**
+     * Paced latencies (capture to prediction), and where the time went: medians, and means over the slowest 1% of
+     * frames, of the Kafka transit (sent to read by the job), the wait in the job (batching, the previous batch,
+     * patchify) and the frame's batch's inference; plus the mean batch size.
+     */
+    record Latency(double p50Millis, double p99Millis, int frames, Split median, Split slowest, double meanBatch) {
+    }
+
+    /** One split of a frame's latency into transit, wait in the job and inference, in ms. */
+    record Split(double transit, double queue, double inference) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "transit_ms=%.1f queue_ms=%.1f inference_ms=%.1f", transit,
+                    queue, inference);
+        }
     }
 
     /** The backlog run: throughput, and where a frame's time went inside the job (means over the run). */
@@ -91,7 +108,8 @@ final class PipelineBench {
         ModelBundle.write(bundle, "bench", "1", null, settings.weights(),
                 ModelBundle.defaultLabels(config.numClasses()), Preprocessing.imagenetDefaults(config));
         List<byte[]> jpegs = jpegs(settings.frameSide());
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, work.resolve("kafka"))) {
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, work.resolve("kafka"));
+             JobRunner jobs = JobRunner.start()) {
             broker.createPipelineTopics();
             for (String phase : new String[] {"warmup", "backlog", "paced"}) {
                 broker.createTopics(List.of(new NewTopic("frames-" + phase, 1, (short) 1),
@@ -102,17 +120,15 @@ final class PipelineBench {
             if (warmUp > 0) {
                 System.err.printf("bench pipeline: a warm-up job over %d frames first, so that the measured jobs run"
                         + " on compiled code as the engine benchmark does%n", warmUp);
-                backlog(broker, bundle, settings, jpegs, "warmup", warmUp);
+                backlog(broker, jobs, bundle, settings, jpegs, "warmup", warmUp);
             }
-            Backlog backlog = backlog(broker, bundle, settings, jpegs, "backlog", settings.frames());
+            Backlog backlog = backlog(broker, jobs, bundle, settings, jpegs, "backlog", settings.frames());
             double rate = settings.load() * Math.min(backlog.imagesPerSecond(), engineImagesPerSecond);
-            double[] latencies = paced(broker, bundle, settings, jpegs, rate);
-            return new Result(backlog, rate, percentile(latencies, 0.50), percentile(latencies, 0.99),
-                    latencies.length);
+            return new Result(backlog, rate, paced(broker, jobs, bundle, settings, jpegs, rate));
         }
     }
 
-    private static Backlog backlog(EmbeddedKafkaBroker broker, Path bundle, Settings settings, List<byte[]> jpegs,
+    private static Backlog backlog(EmbeddedKafkaBroker broker, JobRunner jobs, Path bundle, Settings settings, List<byte[]> jpegs,
                                    String phase, int frames) throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
             for (int i = 0; i < frames; i++) {
@@ -121,9 +137,7 @@ final class PipelineBench {
         }
         System.err.printf("bench pipeline: %d frames queued on frames-%s; running the job on them%n", frames,
                 phase);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        InferenceJob.build(env, options(broker, bundle, settings, phase, true));
-        env.execute("crate-bench-" + phase);
+        jobs.run(options(broker, bundle, settings, phase, true), "crate-bench-" + phase);
         List<ConsumerRecord<byte[], byte[]>> out = committed(broker, "predictions-" + phase, frames,
                 Duration.ofSeconds(30));
         if (out.size() != frames) {
@@ -148,11 +162,9 @@ final class PipelineBench {
         return new Backlog(rate, batchSizes / n, inferencePerBatch / n, patchify / n);
     }
 
-    private static double[] paced(EmbeddedKafkaBroker broker, Path bundle, Settings settings, List<byte[]> jpegs,
+    private static Latency paced(EmbeddedKafkaBroker broker, JobRunner jobs, Path bundle, Settings settings, List<byte[]> jpegs,
                                   double rate) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        InferenceJob.build(env, options(broker, bundle, settings, "paced", false));
-        JobClient job = env.executeAsync("crate-bench-paced");
+        JobID job = jobs.submit(options(broker, bundle, settings, "paced", false), "crate-bench-paced");
         int count = (int) Math.max(50, rate * settings.seconds());
         System.err.printf("bench pipeline: %d frames at %.1f frames/s (%.0f%% of capacity)%n", count, rate,
                 settings.load() * 100);
@@ -174,20 +186,39 @@ final class PipelineBench {
         }
         List<ConsumerRecord<byte[], byte[]>> out = committed(broker, "predictions-paced", WARMUP_FRAMES + count,
                 Duration.ofSeconds(60));
-        job.cancel().get();
-        List<Double> latencies = new ArrayList<>();
+        jobs.cancel(job);
+        double[][] frames = new double[count][];
+        double batches = 0;
+        int n = 0;
         for (ConsumerRecord<byte[], byte[]> record : out) {
             JsonNode prediction = JSON.readTree(record.value());
-            if (prediction.get("seq").asLong() >= WARMUP_FRAMES) {
-                latencies.add((prediction.get("predicted_time_us").asLong()
-                        - prediction.get("capture_time_us").asLong()) / 1000.0);
+            if (prediction.get("seq").asLong() >= WARMUP_FRAMES && n < count) {
+                JsonNode timings = prediction.get("timings_ms");
+                double total = (prediction.get("predicted_time_us").asLong()
+                        - prediction.get("capture_time_us").asLong()) / 1000.0;
+                double queue = timings.get("queue").asDouble();
+                double inference = timings.get("inference").asDouble();
+                frames[n++] = new double[] {total, total - queue - inference, queue, inference};
+                batches += prediction.get("batch_size").asDouble();
             }
         }
-        if (latencies.size() != count) {
-            throw new IllegalStateException("the job returned " + latencies.size() + " predictions for " + count
-                    + " paced frames");
+        if (n != count) {
+            throw new IllegalStateException("the job returned " + n + " predictions for " + count + " paced frames");
         }
-        return latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        Arrays.sort(frames, Comparator.comparingDouble(f -> f[0]));
+        double[] totals = Arrays.stream(frames).mapToDouble(f -> f[0]).toArray();
+        Split median = new Split(median(frames, 1), median(frames, 2), median(frames, 3));
+        double[][] slowest = Arrays.copyOfRange(frames, Math.min(count - 1, (int) (0.99 * count)), count);
+        Split tail = new Split(mean(slowest, 1), mean(slowest, 2), mean(slowest, 3));
+        return new Latency(percentile(totals, 0.50), percentile(totals, 0.99), count, median, tail, batches / count);
+    }
+
+    private static double median(double[][] frames, int column) {
+        return percentile(Arrays.stream(frames).mapToDouble(f -> f[column]).sorted().toArray(), 0.50);
+    }
+
+    private static double mean(double[][] frames, int column) {
+        return Arrays.stream(frames).mapToDouble(f -> f[column]).average().orElse(Double.NaN);
     }
 
     private static InferenceOptions options(EmbeddedKafkaBroker broker, Path bundle, Settings settings, String phase,

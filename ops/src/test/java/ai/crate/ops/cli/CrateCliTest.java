@@ -230,7 +230,9 @@ class CrateCliTest {
                 .containsPattern("pipeline model=\\S+ batch=4 threads=1 .* frame=64x64-jpeg codes=on .*"
                         + " images/s=[0-9.]+ engine_images/s=[0-9.]+ \\(before [0-9.]+, after [0-9.]+\\)"
                         + " ratio=[0-9.]+")
-                .containsPattern("pipeline latency .* p99_ms=[0-9.]+ bound_ms=[0-9.]+");
+                .containsPattern("pipeline latency .* p99_ms=[0-9.]+ bound_ms=[0-9.]+ .*; median transit_ms=[0-9.-]+"
+                        + " queue_ms=[0-9.]+ inference_ms=[0-9.]+; slowest 1% transit_ms=[0-9.-]+ queue_ms=[0-9.]+"
+                        + " inference_ms=[0-9.]+; mean_batch=[0-9.]+");
         assertThat(stderr()).contains("a warm-up job over 180 frames first");
         err.reset();
         out.reset();
