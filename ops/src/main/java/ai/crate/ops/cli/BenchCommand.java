@@ -116,6 +116,10 @@ final class BenchCommand implements Callable<Integer> {
             + " publish them).")
     boolean noCodes;
 
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "With --pipeline: run on this Kafka"
+            + " cluster instead of a broker in this process (its topics crate-bench-… are created and deleted).")
+    String bootstrap;
+
     @Override
     public Integer call() throws Exception {
         if (batch < 1 || seconds <= 0 || warmup < 0) {
@@ -127,6 +131,9 @@ final class BenchCommand implements Callable<Integer> {
                     threads == null ? Runtime.getRuntime().availableProcessors() : threads, warmup, seconds)
                     .line(subject(weights)));
             return 0;
+        }
+        if (bootstrap != null && !pipeline) {
+            throw new IllegalArgumentException("--bootstrap needs --pipeline");
         }
         if (pipeline && (frames < 50 || frameSize < 32 || load <= 0 || load > 1 || maxWaitMillis < 0
                 || telemetryEvery < 0)) {
@@ -249,7 +256,7 @@ final class BenchCommand implements Callable<Integer> {
             throws Exception {
         int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         PipelineBench.Result result = PipelineBench.run(new PipelineBench.Settings(weights, batch, workers,
-                maxWaitMillis, frames, frameSize, seconds, load, telemetryEvery, !noCodes),
+                maxWaitMillis, frames, frameSize, seconds, load, telemetryEvery, !noCodes, bootstrap),
                 before.imagesPerSecond());
         BenchResult after = engineAgain.call();
         System.out.println(after.line(subject(weights) + " measured=after-pipeline"));

@@ -4,7 +4,6 @@ import ai.crate.flink.InferenceJob;
 import ai.crate.flink.InferenceOptions;
 import ai.crate.ingest.FrameEncoder;
 import ai.crate.ingest.FrameRecords;
-import ai.crate.ingest.broker.EmbeddedKafkaBroker;
 import ai.crate.ingest.proto.Encoding;
 import ai.crate.ingest.proto.Frame;
 import ai.crate.ingest.source.SourceFrame;
@@ -33,6 +32,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,20 +48,28 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 /**
  * {@code bin/crate bench --pipeline}: {@link InferenceJob} end to end (embedded broker, one Flink MiniCluster that
- * runs each phase's job in turn, JPEG frames in, predictions out) at the batch and threads of the engine benchmark. A first job over three times the backlog
- * ({@code -Dcrate.bench.warmupFrames}, 0 for none) warms the JVM up (Flink's, Kafka's and the job's code are compiled
- * for tens of seconds), as the engine benchmark's warm-up does. Throughput is then measured on a backlog of frames,
- * from the predictions' {@code predicted_time_us} (so job start-up is excluded); latency on frames paced below
- * capacity, from each frame's capture time (when it was sent) to its prediction.
+ * runs each phase's job in turn, JPEG frames in, predictions out) at the batch and threads of the engine benchmark.
+ * Warm-up jobs come first, each over three times the backlog ({@code -Dcrate.bench.warmupFrames}, 0 for none), until
+ * the JIT compiled for less than {@value #QUIET_JIT_PERCENT}% of the last one's time or {@code
+ * -Dcrate.bench.warmupRounds} (default {@value #WARMUP_ROUNDS}) have run: Flink's, Kafka's and the job's code keeps
+ * being compiled for a minute or more, and the JIT's thread takes its time from the engine's cores, so the measured
+ * jobs run on compiled code as the engine benchmark's do. Throughput is then measured on a backlog of frames, from the
+ * predictions' {@code predicted_time_us} (so job start-up is excluded); latency on frames paced below capacity, from
+ * each frame's capture time (when it was sent) to its prediction.
  */
 final class PipelineBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int DISTINCT_FRAMES = 16;
     private static final int WARMUP_FRAMES = 32;
+    private static final int WARMUP_ROUNDS = 6;
+    private static final int QUIET_JIT_PERCENT = 5;
+    private static final List<String> TOPIC_KINDS = List.of("frames", "predictions", "codes", "dlq", "updates",
+            "fleet", "drift");
+    private static final String RUN = Long.toString(System.currentTimeMillis(), 36);
 
     /** What to run: the model, batching, frames and pacing. */
     record Settings(CrateWeights weights, int batch, int threads, long maxWaitMillis, int frames, int frameSide,
-                    double seconds, double load, int telemetryEvery, boolean codes) {
+                    double seconds, double load, int telemetryEvery, boolean codes, String bootstrap) {
     }
 
     /** Throughput on a backlog and latency under paced load. */
@@ -101,6 +110,37 @@ final class PipelineBench {
         return frames;
     }
 
+    private static int warmUpRounds() {
+        int rounds = Integer.getInteger("crate.bench.warmupRounds", WARMUP_ROUNDS);
+        if (rounds < 1) {
+            throw new IllegalArgumentException("-Dcrate.bench.warmupRounds must be 1 or more, got " + rounds);
+        }
+        return rounds;
+    }
+
+    /**
+     * Warm-up jobs of {@code frames} frames each until the JIT compiled for less than {@value #QUIET_JIT_PERCENT}% of
+     * the last one's wall time, or {@code rounds} have run; each round's share is printed.
+     */
+    private static void warmUp(BenchKafka broker, JobRunner jobs, Path bundle, Settings settings,
+                               List<byte[]> jpegs, int frames, int rounds) throws Exception {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        for (int round = 1; round <= rounds; round++) {
+            long compiledBefore = jit.getTotalCompilationTime();
+            long start = System.nanoTime();
+            backlog(broker, jobs, bundle, settings, jpegs, "warmup-" + round, frames);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double jitPercent = (jit.getTotalCompilationTime() - compiledBefore) / 10.0 / seconds;
+            System.err.printf(Locale.ROOT, "bench pipeline: warm-up job %d: %d frames in %.1f s, the JIT compiling"
+                    + " %.0f%% of that time%n", round, frames, seconds, jitPercent);
+            if (jitPercent < QUIET_JIT_PERCENT) {
+                return;
+            }
+        }
+        System.err.printf("bench pipeline: the JIT was still compiling after %d warm-up jobs"
+                + " (-Dcrate.bench.warmupRounds for more)%n", rounds);
+    }
+
     static Result run(Settings settings, double engineImagesPerSecond) throws Exception {
         Path work = Files.createTempDirectory("crate-bench-pipeline-");
         Path bundle = work.resolve("model");
@@ -108,19 +148,21 @@ final class PipelineBench {
         ModelBundle.write(bundle, "bench", "1", null, settings.weights(),
                 ModelBundle.defaultLabels(config.numClasses()), Preprocessing.imagenetDefaults(config));
         List<byte[]> jpegs = jpegs(settings.frameSide());
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, work.resolve("kafka"));
+        try (BenchKafka broker = settings.bootstrap() == null ? BenchKafka.embedded(work.resolve("kafka"))
+                : BenchKafka.external(settings.bootstrap());
              JobRunner jobs = JobRunner.start()) {
-            broker.createPipelineTopics();
-            for (String phase : new String[] {"warmup", "backlog", "paced"}) {
-                broker.createTopics(List.of(new NewTopic("frames-" + phase, 1, (short) 1),
-                        new NewTopic("predictions-" + phase, 1, (short) 1), new NewTopic("codes-" + phase, 1,
-                                (short) 1)));
-            }
             int warmUp = warmUpFrames(settings);
+            int rounds = warmUpRounds();
+            List<String> phases = new ArrayList<>(List.of("backlog", "paced"));
+            for (int round = 1; round <= rounds && warmUp > 0; round++) {
+                phases.add("warmup-" + round);
+            }
+            createTopics(broker, phases);
             if (warmUp > 0) {
-                System.err.printf("bench pipeline: a warm-up job over %d frames first, so that the measured jobs run"
-                        + " on compiled code as the engine benchmark does%n", warmUp);
-                backlog(broker, jobs, bundle, settings, jpegs, "warmup", warmUp);
+                System.err.printf("bench pipeline: warm-up jobs over %d frames each first, until the JIT is"
+                        + " quiet (at most %d), so that the measured jobs run on compiled code as the engine"
+                        + " benchmark does%n", warmUp, rounds);
+                warmUp(broker, jobs, bundle, settings, jpegs, warmUp, rounds);
             }
             Backlog backlog = backlog(broker, jobs, bundle, settings, jpegs, "backlog", settings.frames());
             double rate = settings.load() * Math.min(backlog.imagesPerSecond(), engineImagesPerSecond);
@@ -128,17 +170,17 @@ final class PipelineBench {
         }
     }
 
-    private static Backlog backlog(EmbeddedKafkaBroker broker, JobRunner jobs, Path bundle, Settings settings, List<byte[]> jpegs,
-                                   String phase, int frames) throws Exception {
+    private static Backlog backlog(BenchKafka broker, JobRunner jobs, Path bundle, Settings settings,
+                                   List<byte[]> jpegs, String phase, int frames) throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
             for (int i = 0; i < frames; i++) {
-                send(producer, "frames-" + phase, i, jpegs, settings.frameSide());
+                send(producer, topic("frames", phase), i, jpegs, settings.frameSide());
             }
         }
-        System.err.printf("bench pipeline: %d frames queued on frames-%s; running the job on them%n", frames,
-                phase);
+        System.err.printf("bench pipeline: %d frames queued on %s; running the job on them%n", frames,
+                topic("frames", phase));
         jobs.run(options(broker, bundle, settings, phase, true), "crate-bench-" + phase);
-        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, "predictions-" + phase, frames,
+        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, topic("predictions", phase), frames,
                 Duration.ofSeconds(30));
         if (out.size() != frames) {
             throw new IllegalStateException("the job returned " + out.size() + " predictions for "
@@ -162,18 +204,18 @@ final class PipelineBench {
         return new Backlog(rate, batchSizes / n, inferencePerBatch / n, patchify / n);
     }
 
-    private static Latency paced(EmbeddedKafkaBroker broker, JobRunner jobs, Path bundle, Settings settings, List<byte[]> jpegs,
-                                  double rate) throws Exception {
+    private static Latency paced(BenchKafka broker, JobRunner jobs, Path bundle, Settings settings,
+                                 List<byte[]> jpegs, double rate) throws Exception {
         JobID job = jobs.submit(options(broker, bundle, settings, "paced", false), "crate-bench-paced");
         int count = (int) Math.max(50, rate * settings.seconds());
         System.err.printf("bench pipeline: %d frames at %.1f frames/s (%.0f%% of capacity)%n", count, rate,
                 settings.load() * 100);
         try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
             for (int i = 0; i < WARMUP_FRAMES; i++) {
-                send(producer, "frames-paced", i, jpegs, settings.frameSide());
+                send(producer, topic("frames", "paced"), i, jpegs, settings.frameSide());
             }
             producer.flush();
-            committed(broker, "predictions-paced", WARMUP_FRAMES, Duration.ofSeconds(120));
+            committed(broker, topic("predictions", "paced"), WARMUP_FRAMES, Duration.ofSeconds(120));
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
                 long due = start + (long) (i * 1e9 / rate);
@@ -181,10 +223,10 @@ final class PipelineBench {
                 if (wait > 0) {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                 }
-                send(producer, "frames-paced", WARMUP_FRAMES + i, jpegs, settings.frameSide());
+                send(producer, topic("frames", "paced"), WARMUP_FRAMES + i, jpegs, settings.frameSide());
             }
         }
-        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, "predictions-paced", WARMUP_FRAMES + count,
+        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, topic("predictions", "paced"), WARMUP_FRAMES + count,
                 Duration.ofSeconds(60));
         jobs.cancel(job);
         double[][] frames = new double[count][];
@@ -221,13 +263,32 @@ final class PipelineBench {
         return Arrays.stream(frames).mapToDouble(f -> f[column]).average().orElse(Double.NaN);
     }
 
-    private static InferenceOptions options(EmbeddedKafkaBroker broker, Path bundle, Settings settings, String phase,
+    /** Every topic of each phase's job, created before any is used. */
+    private static void createTopics(BenchKafka broker, List<String> phases) throws Exception {
+        List<String> topics = new ArrayList<>();
+        for (String phase : phases) {
+            for (String kind : TOPIC_KINDS) {
+                topics.add(topic(kind, phase));
+            }
+        }
+        broker.createTopics(topics);
+    }
+
+    /** The name of one of a phase's topics, unique to this run so that runs on one cluster never mix. */
+    private static String topic(String kind, String phase) {
+        return "crate-bench-" + RUN + "-" + phase + "-" + kind;
+    }
+
+    private static InferenceOptions options(BenchKafka broker, Path bundle, Settings settings, String phase,
                                             boolean bounded) {
         List<String> args = new ArrayList<>(List.of("--bootstrap", broker.bootstrap(), "--model-uri",
-                bundle.toString(), "--frames-topic", "frames-" + phase, "--predictions-topic", "predictions-" + phase,
-                "--group-id", "bench-" + phase, "--max-batch", Integer.toString(settings.batch()), "--max-wait-ms",
-                Long.toString(settings.maxWaitMillis()), "--engine-threads", Integer.toString(settings.threads()),
-                "--telemetry-every", Integer.toString(settings.telemetryEvery()), "--codes-topic", "codes-" + phase));
+                bundle.toString(), "--group-id", topic("group", phase), "--max-batch",
+                Integer.toString(settings.batch()), "--max-wait-ms", Long.toString(settings.maxWaitMillis()),
+                "--engine-threads", Integer.toString(settings.threads()), "--telemetry-every",
+                Integer.toString(settings.telemetryEvery())));
+        for (String kind : TOPIC_KINDS) {
+            args.addAll(List.of("--" + kind + "-topic", topic(kind, phase)));
+        }
         if (!settings.codes()) {
             args.add("--no-codes");
         }
@@ -262,14 +323,14 @@ final class PipelineBench {
         producer.send(new ProducerRecord<>(topic, FrameRecords.key("bench"), frame.toByteArray()));
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafkaBroker broker) {
+    private static KafkaProducer<byte[], byte[]> producer(BenchKafka broker) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, "0"),
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** The committed records of {@code topic}, read until {@code expected} arrived or {@code patience} passed. */
-    private static List<ConsumerRecord<byte[], byte[]>> committed(EmbeddedKafkaBroker broker, String topic,
+    private static List<ConsumerRecord<byte[], byte[]>> committed(BenchKafka broker, String topic,
                                                                   int expected, Duration patience) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),

@@ -1,8 +1,11 @@
 package ai.crate.ops.cli;
 
+import ai.crate.ingest.broker.EmbeddedKafkaBroker;
 import ai.crate.runtime.npy.Npy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -222,9 +227,14 @@ class CrateCliTest {
 
     @Test
     void benchPipelineRunsTheJobAgainstTheEngineAloneBeforeAndAfter() {
-        assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--batch", "4", "--threads", "1",
-                "--seconds", "0.5", "--warmup", "0.1", "--engine", "fast", "--pipeline", "--frames", "60",
-                "--frame-size", "64")).as(stderr()).isZero();
+        System.setProperty("crate.bench.warmupRounds", "2");
+        try {
+            assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--batch", "4", "--threads", "1",
+                    "--seconds", "0.5", "--warmup", "0.1", "--engine", "fast", "--pipeline", "--frames", "60",
+                    "--frame-size", "64")).as(stderr()).isZero();
+        } finally {
+            System.clearProperty("crate.bench.warmupRounds");
+        }
         assertThat(stdout()).containsPattern("engine=fast model=\\S+ batch=4 threads=1 .* measured=after-pipeline"
                         + " images/s=[0-9.]+")
                 .containsPattern("pipeline model=\\S+ batch=4 threads=1 .* frame=64x64-jpeg codes=on .*"
@@ -233,12 +243,45 @@ class CrateCliTest {
                 .containsPattern("pipeline latency .* p99_ms=[0-9.]+ bound_ms=[0-9.]+ .*; median transit_ms=[0-9.-]+"
                         + " queue_ms=[0-9.]+ inference_ms=[0-9.]+; slowest 1% transit_ms=[0-9.-]+ queue_ms=[0-9.]+"
                         + " inference_ms=[0-9.]+; mean_batch=[0-9.]+");
-        assertThat(stderr()).contains("a warm-up job over 180 frames first");
+        assertThat(stderr()).contains("warm-up jobs over 180 frames each first, until the JIT is quiet (at most 2)")
+                .containsPattern("warm-up job 1: 180 frames in [0-9.]+ s, the JIT compiling [0-9]+% of that time");
         err.reset();
         out.reset();
         assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--pipeline", "--frames", "10"))
                 .isEqualTo(1);
         assertThat(stderr()).contains("--frames must be at least 50");
         assertThat(stdout()).doesNotContain("engine=fast model=");
+    }
+
+    @Test
+    void benchPipelineOnAClusterLeavesNoTopicsBehindAndAnUnreachableOneIsNamed(@TempDir Path temp)
+            throws Exception {
+        System.setProperty("crate.bench.warmupFrames", "0");
+        try (EmbeddedKafkaBroker cluster = EmbeddedKafkaBroker.start(0, temp.resolve("kafka"))) {
+            Set<String> before = topics(cluster.bootstrap());
+            assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--batch", "4", "--threads", "1",
+                    "--seconds", "0.2", "--warmup", "0.1", "--engine", "fast", "--pipeline", "--frames", "50",
+                    "--frame-size", "64", "--bootstrap", cluster.bootstrap())).as(stderr()).isZero();
+            assertThat(stdout()).containsPattern("pipeline model=\\S+ .* ratio=[0-9.]+");
+            assertThat(stderr()).contains("50 frames queued on crate-bench-");
+            assertThat(topics(cluster.bootstrap())).as("the bench's topics are deleted").isEqualTo(before);
+        } finally {
+            System.clearProperty("crate.bench.warmupFrames");
+        }
+        err.reset();
+        out.reset();
+        assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--seconds", "0.2", "--pipeline",
+                "--bootstrap", "127.0.0.1:1")).isEqualTo(1);
+        assertThat(stderr()).contains("--bootstrap 127.0.0.1:1: no Kafka cluster answers there");
+        err.reset();
+        assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--bootstrap", "127.0.0.1:1"))
+                .isEqualTo(1);
+        assertThat(stderr()).contains("--bootstrap needs --pipeline");
+    }
+
+    private static Set<String> topics(String bootstrap) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            return admin.listTopics().names().get();
+        }
     }
 }
