@@ -275,9 +275,10 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     /**
      * When a batch whose first frame the job read at {@code receivedMillis} must run: {@code maxWait} after that, so
      * the time a frame spent queued behind the previous batch counts, but no sooner than a short grace from {@code
-     * now}, in which frames already queued behind it join the batch instead of each running alone.
+     * now}, in which frames already queued behind it join the batch instead of each running alone. A receive time
+     * ahead of this TaskManager's clock (the source ran on another one) counts as now.
      */
-    long flushDeadline(long receivedMillis, long now) {
+    private long flushDeadline(long receivedMillis, long now) {
         long arrived = receivedMillis > 0 && receivedMillis <= now ? receivedMillis : now;
         return Math.max(arrived + options.maxWaitMillis(), now + Math.min(options.maxWaitMillis(), GRACE_MILLIS));
     }

@@ -272,7 +272,8 @@ final class BenchCommand implements Callable<Integer> {
                 backlog.batchSize(), backlog.inferenceMillisPerBatch(), backlog.patchifyMillisPerFrame());
         PipelineBench.Latency latency = result.latency();
         System.out.printf(Locale.ROOT, "pipeline latency paced_frames/s=%.1f frames=%d p50_ms=%.1f p99_ms=%.1f"
-                        + " bound_ms=%.1f (max_wait %d + 3 x batch %.1f) %s; median %s; slowest 1%% %s; mean_batch=%.1f%n",
+                        + " bound_ms=%.1f (max_wait %d + 3 x batch %.1f) %s; median %s; slowest 1%% %s;"
+                        + " mean_batch=%.1f%n",
                 result.pacedFramesPerSecond(), latency.frames(), latency.p50Millis(), latency.p99Millis(), bound,
                 maxWaitMillis, batchMillis, latency.p99Millis() <= bound ? "within" : "OVER", latency.median(),
                 latency.slowest(), latency.meanBatch());

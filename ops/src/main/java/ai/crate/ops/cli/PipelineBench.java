@@ -19,7 +19,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import org.apache.flink.api.common.JobID;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -47,8 +46,9 @@ import java.util.Map;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 /**
- * {@code bin/crate bench --pipeline}: {@link InferenceJob} end to end (embedded broker, one Flink MiniCluster that
- * runs each phase's job in turn, JPEG frames in, predictions out) at the batch and threads of the engine benchmark.
+ * {@code bin/crate bench --pipeline}: {@link InferenceJob} end to end (a broker in this process or the cluster given
+ * with {@code --bootstrap}, one Flink MiniCluster that runs each phase's job in turn, JPEG frames in, predictions
+ * out) at the batch and threads of the engine benchmark.
  * Warm-up jobs come first, each over three times the backlog ({@code -Dcrate.bench.warmupFrames}, 0 for none), until
  * the JIT compiled for less than {@value #QUIET_JIT_PERCENT}% of the last one's time or {@code
  * -Dcrate.bench.warmupRounds} (default {@value #WARMUP_ROUNDS}) have run: Flink's, Kafka's and the job's code keeps
@@ -226,27 +226,28 @@ final class PipelineBench {
                 send(producer, topic("frames", "paced"), WARMUP_FRAMES + i, jpegs, settings.frameSide());
             }
         }
-        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, topic("predictions", "paced"), WARMUP_FRAMES + count,
-                Duration.ofSeconds(60));
+        List<ConsumerRecord<byte[], byte[]>> out = committed(broker, topic("predictions", "paced"),
+                WARMUP_FRAMES + count, Duration.ofSeconds(60));
         jobs.cancel(job);
-        double[][] frames = new double[count][];
+        List<double[]> measured = new ArrayList<>();
         double batches = 0;
-        int n = 0;
         for (ConsumerRecord<byte[], byte[]> record : out) {
             JsonNode prediction = JSON.readTree(record.value());
-            if (prediction.get("seq").asLong() >= WARMUP_FRAMES && n < count) {
+            if (prediction.get("seq").asLong() >= WARMUP_FRAMES) {
                 JsonNode timings = prediction.get("timings_ms");
                 double total = (prediction.get("predicted_time_us").asLong()
                         - prediction.get("capture_time_us").asLong()) / 1000.0;
                 double queue = timings.get("queue").asDouble();
                 double inference = timings.get("inference").asDouble();
-                frames[n++] = new double[] {total, total - queue - inference, queue, inference};
+                measured.add(new double[] {total, total - queue - inference, queue, inference});
                 batches += prediction.get("batch_size").asDouble();
             }
         }
-        if (n != count) {
-            throw new IllegalStateException("the job returned " + n + " predictions for " + count + " paced frames");
+        if (measured.size() != count) {
+            throw new IllegalStateException("the job returned " + measured.size() + " predictions for " + count
+                    + " paced frames");
         }
+        double[][] frames = measured.toArray(double[][]::new);
         Arrays.sort(frames, Comparator.comparingDouble(f -> f[0]));
         double[] totals = Arrays.stream(frames).mapToDouble(f -> f[0]).toArray();
         Split median = new Split(median(frames, 1), median(frames, 2), median(frames, 3));
