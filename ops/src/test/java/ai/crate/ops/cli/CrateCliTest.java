@@ -264,7 +264,8 @@ class CrateCliTest {
                     "--frame-size", "64", "--bootstrap", cluster.bootstrap())).as(stderr()).isZero();
             assertThat(stdout()).containsPattern("pipeline model=\\S+ .* ratio=[0-9.]+");
             assertThat(stderr()).contains("50 frames queued on crate-bench-");
-            assertThat(topics(cluster.bootstrap())).as("the bench's topics are deleted").isEqualTo(before);
+            assertThat(topicsOnceSettled(cluster.bootstrap(), before)).as("the bench's topics are deleted")
+                    .isEqualTo(before);
         } finally {
             System.clearProperty("crate.bench.warmupFrames");
         }
@@ -277,6 +278,17 @@ class CrateCliTest {
         assertThat(CrateCli.run("bench", "--model", MODEL, "--config", CONFIG, "--bootstrap", "127.0.0.1:1"))
                 .isEqualTo(1);
         assertThat(stderr()).contains("--bootstrap needs --pipeline");
+    }
+
+    /** The cluster's topics once they equal {@code expected}, or after 10 s (deletion reaches the broker late). */
+    private static Set<String> topicsOnceSettled(String bootstrap, Set<String> expected) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        Set<String> now = topics(bootstrap);
+        while (!now.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            now = topics(bootstrap);
+        }
+        return now;
     }
 
     private static Set<String> topics(String bootstrap) throws Exception {
