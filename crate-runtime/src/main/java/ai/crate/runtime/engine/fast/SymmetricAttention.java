@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
  * One head's attention {@code softmax(scale·W·Wᵀ)·W} in register-blocked Vector API kernels on heap copies, for heads
  * whose exponentials can share one shift. The scores are symmetric and never exceed the largest diagonal entry, so
  * {@code E = exp(scale·W·Wᵀ − shift)} is symmetric: it is computed on an upper staircase of 8-row blocks only, and the
- * weighted sum reads each entry from whichever triangle holds it, summing the rows' normalisers on the way. One
- * instance per worker; {@link #apply} returns {@code false}, having written nothing, when a row's own scores lie so far
+ * weighted sum reads each entry from whichever triangle holds it; the rows' normalisers are summed with the
+ * exponentials. One instance per worker; {@link #apply} returns {@code false}, having written nothing, when a row's own scores lie so far
  * below the shared shift that its exponentials would underflow, and the caller then takes a path with a shift per row.
  */
 final class SymmetricAttention {
@@ -26,11 +26,22 @@ final class SymmetricAttention {
     /** Row stride of {@code Wᵀ} and {@code E}, with zero columns past the tokens for the last column block. */
     private final int ldT;
     private final float[] wp;
+    /** {@code W} again in panels of {@code 2L} columns, {@code panelSize} floats each: the weighted sum's operand. */
+    private final float[] panels;
+    private final int panelSize;
     private final float[] wt;
     private final float[] e;
     private final float[] diagonal;
     private final float[] block;
-    private final float[] sums;
+    /** Each row's softmax normaliser, rounded up to whole vectors. */
+    private final float[] normalisers;
+    /** Per column, the exponentials of the 8-row blocks already passed: the rows' normalisers from the transpose. */
+    private final float[] columnSums;
+    /** The weighted sum's terms from the transpose, in {@link #panels}' layout, scattered by the blocks above. */
+    private final float[] scattered;
+    /** {@code L} ones then {@code L} zeros: read from {@code L − n}, a vector that keeps its first {@code n} lanes. */
+    private final float[] keepFirst;
+    private final float[] lanes;
     private final int[] gatherIndex;
 
     SymmetricAttention(int tokens, int headDim) {
@@ -40,11 +51,18 @@ final class SymmetricAttention {
         ps = (p + 2 * L - 1) / (2 * L) * (2 * L);
         ldT = (t + 3 * L - 1) / L * L;
         wp = new float[rows * ps];
+        panelSize = rows * 2 * L;
+        panels = new float[ps / (2 * L) * panelSize];
         wt = new float[p * ldT];
         e = new float[rows * ldT];
         diagonal = new float[ldT];
         block = new float[ROWS * 2 * L];
-        sums = new float[ROWS];
+        normalisers = new float[ldT];
+        columnSums = new float[ldT];
+        scattered = new float[panels.length];
+        lanes = new float[L];
+        keepFirst = new float[2 * L];
+        java.util.Arrays.fill(keepFirst, 0, L, 1f);
         gatherIndex = new int[L];
         for (int i = 0; i < L; i++) {
             gatherIndex[i] = i * ps;
@@ -58,6 +76,9 @@ final class SymmetricAttention {
     boolean apply(NativeFloats w, long offset, int ld, float scale, float shiftRange, NativeFloats out) {
         for (int r = 0; r < t; r++) {
             w.get(offset + (long) r * ld, wp, r * ps, p);
+            for (int c = 0; c < p; c += 2 * L) {
+                System.arraycopy(wp, r * ps + c, panels, c / (2 * L) * panelSize + r * 2 * L, Math.min(2 * L, p - c));
+            }
         }
         transpose();
         float shift = diagonalShift(scale, shiftRange);
@@ -66,6 +87,7 @@ final class SymmetricAttention {
         }
         scores();
         exponentials(scale, shift);
+        rowSums();
         weightedSum(out, offset, ld);
         return true;
     }
@@ -180,10 +202,10 @@ final class SymmetricAttention {
 
     /**
      * {@code 2^57·exp(scale·s − shift)} over each row's stored columns, in whole vectors that may run into the padding
-     * columns (read only for rows past the last token). The exponential saturates at {@code e^−86}; the power of two
-     * lifts every entry far above the subnormal range, so that no product in the weighted sum is subnormal (they are
-     * many times slower), and cancels in the normalisation. A small loop of its own, so that the JIT compiles the
-     * polynomial inline here rather than beside the kernels.
+     * columns (never read as entries). The exponential saturates at {@code e^−86}; the power of two lifts every entry
+     * far above the subnormal range, so that no product in the weighted sum is subnormal (they are many times slower),
+     * and cancels in the normalisation. A small loop of its own, so that the JIT compiles the polynomial inline here
+     * rather than beside the kernels.
      */
     private void exponentials(float scale, float shift) {
         FloatVector shiftV = FloatVector.broadcast(S, shift);
@@ -195,96 +217,199 @@ final class SymmetricAttention {
         }
     }
 
-    /**
-     * {@code out = E·W / rowsum(E)} in blocks of 8 rows × 2 vectors. Row {@code a + r}'s entry for token {@code j} is
-     * stored at {@code E[j][a + r]} when {@code j < a} and at {@code E[a + r][j]} otherwise: two passes of one kernel.
-     */
-    private void weightedSum(NativeFloats out, long offset, int ld) {
-        for (int a = 0; a < t; a += ROWS) {
-            int rows = Math.min(ROWS, t - a);
-            for (int c = 0; c < ps; c += 2 * L) {
-                java.util.Arrays.fill(block, 0f);
-                java.util.Arrays.fill(sums, 0f);
-                accumulate(0, a, a, ldT, 1, c);
-                accumulate(a, t, a * ldT, 1, ldT, c);
-                int columns = Math.min(2 * L, p - c);
-                for (int r = 0; r < rows; r++) {
-                    float inverse = 1f / sums[r];
-                    int o = r * 2 * L;
-                    FloatVector.fromArray(S, block, o).mul(inverse).intoArray(block, o);
-                    FloatVector.fromArray(S, block, o + L).mul(inverse).intoArray(block, o + L);
-                    out.put(offset + (long) (a + r) * ld + c, block, o, columns);
-                }
+    /** Each row's sum over its stored entries, the start of its normaliser; the padding past the tokens is masked. */
+    private void rowSums() {
+        for (int r = 0; r < t; r++) {
+            int row = r * ldT;
+            FloatVector sum = FloatVector.zero(S);
+            for (int c = r / ROWS * ROWS; c < t; c += L) {
+                FloatVector keep = FloatVector.fromArray(S, keepFirst, L - Math.min(L, t - c));
+                sum = FloatVector.fromArray(S, e, row + c).fma(keep, sum);
             }
+            sum.intoArray(lanes, 0);
+            normalisers[r] = sumOfLanes();
         }
     }
 
     /**
-     * Adds {@code E[r][j]·W[j][c, c + 2L)} for tokens {@code j} in {@code [from, to)} to the 8-row block, and
-     * {@code E[r][j]} to the rows' sums, reading {@code E[r][j]} at {@code base + j·js + r·rs}.
+     * The sum of {@link #lanes}, in four interleaved partial sums: {@code reduceLanes(ADD)} adds the lanes one after
+     * another on JDK 17, a chain of 16 dependent additions per row.
      */
-    private void accumulate(int from, int to, int base, int js, int rs, int c) {
-        FloatVector c00 = FloatVector.fromArray(S, block, 0);
-        FloatVector c01 = FloatVector.fromArray(S, block, L);
-        FloatVector c10 = FloatVector.fromArray(S, block, 2 * L);
-        FloatVector c11 = FloatVector.fromArray(S, block, 3 * L);
-        FloatVector c20 = FloatVector.fromArray(S, block, 4 * L);
-        FloatVector c21 = FloatVector.fromArray(S, block, 5 * L);
-        FloatVector c30 = FloatVector.fromArray(S, block, 6 * L);
-        FloatVector c31 = FloatVector.fromArray(S, block, 7 * L);
-        FloatVector c40 = FloatVector.fromArray(S, block, 8 * L);
-        FloatVector c41 = FloatVector.fromArray(S, block, 9 * L);
-        FloatVector c50 = FloatVector.fromArray(S, block, 10 * L);
-        FloatVector c51 = FloatVector.fromArray(S, block, 11 * L);
-        FloatVector c60 = FloatVector.fromArray(S, block, 12 * L);
-        FloatVector c61 = FloatVector.fromArray(S, block, 13 * L);
-        FloatVector c70 = FloatVector.fromArray(S, block, 14 * L);
-        FloatVector c71 = FloatVector.fromArray(S, block, 15 * L);
-        float s0 = sums[0], s1 = sums[1], s2 = sums[2], s3 = sums[3];
-        float s4 = sums[4], s5 = sums[5], s6 = sums[6], s7 = sums[7];
-        for (int j = from; j < to; j++) {
-            int eo = base + j * js;
-            int wo = j * ps + c;
-            FloatVector w0 = FloatVector.fromArray(S, wp, wo);
-            FloatVector w1 = FloatVector.fromArray(S, wp, wo + L);
-            float f = e[eo];
-            s0 += f;
-            FloatVector x = FloatVector.broadcast(S, f);
+    private float sumOfLanes() {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        for (int i = 0; i < L; i += 4) {
+            s0 += lanes[i];
+            s1 += lanes[i + 1];
+            s2 += lanes[i + 2];
+            s3 += lanes[i + 3];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /**
+     * {@code out = E·W / rowsum(E)}, 8 rows at a time. A block's rows read their stored entries (the tokens from the
+     * block on) in {@link #accumulate}, then add what the blocks above scattered to them: {@code E[j][r]} of earlier
+     * rows {@code j}, stored only in those rows. The block then scatters its own rows' entries past the block, and
+     * their column sums, to the rows below.
+     */
+    private void weightedSum(NativeFloats out, long offset, int ld) {
+        java.util.Arrays.fill(scattered, 0f);
+        java.util.Arrays.fill(columnSums, 0f);
+        for (int a = 0; a < t; a += ROWS) {
+            int rows = Math.min(ROWS, t - a);
+            for (int c = 0; c < p; c += 2 * L) {
+                int panel = c / (2 * L) * panelSize;
+                accumulate(a, panel);
+                int columns = Math.min(2 * L, p - c);
+                for (int r = 0; r < rows; r++) {
+                    float inverse = 1f / (normalisers[a + r] + columnSums[a + r]);
+                    int o = r * 2 * L;
+                    int from = panel + (a + r) * 2 * L;
+                    FloatVector.fromArray(S, block, o).add(FloatVector.fromArray(S, scattered, from)).mul(inverse)
+                            .intoArray(block, o);
+                    FloatVector.fromArray(S, block, o + L).add(FloatVector.fromArray(S, scattered, from + L))
+                            .mul(inverse).intoArray(block, o + L);
+                    out.put(offset + (long) (a + r) * ld + c, block, o, columns);
+                }
+                scatter(a, panel);
+            }
+            addColumnSums(a);
+        }
+    }
+
+    /** Adds {@code E[a + r][j]} over the block's 8 rows to the column sums of the tokens {@code j} past the block. */
+    private void addColumnSums(int a) {
+        int r0 = a * ldT;
+        for (int j = a + ROWS; j < t; j += L) {
+            int o = r0 + j;
+            FloatVector.fromArray(S, columnSums, j)
+                    .add(FloatVector.fromArray(S, e, o).add(FloatVector.fromArray(S, e, o + ldT)))
+                    .add(FloatVector.fromArray(S, e, o + 2 * ldT).add(FloatVector.fromArray(S, e, o + 3 * ldT)))
+                    .add(FloatVector.fromArray(S, e, o + 4 * ldT).add(FloatVector.fromArray(S, e, o + 5 * ldT)))
+                    .add(FloatVector.fromArray(S, e, o + 6 * ldT).add(FloatVector.fromArray(S, e, o + 7 * ldT)))
+                    .intoArray(columnSums, j);
+        }
+    }
+
+    /**
+     * For each token {@code j} past the block at {@code a}, adds {@code Σ_r E[a + r][j]·W[a + r]} (the panel's
+     * columns) to row {@code j} of {@link #scattered}: {@code E[j][a + r]}'s terms, which row {@code j} cannot read.
+     * The block's 8 rows of {@code W} stay in registers.
+     */
+    private void scatter(int a, int panel) {
+        int wb = panel + a * 2 * L;
+        FloatVector w00 = FloatVector.fromArray(S, panels, wb);
+        FloatVector w01 = FloatVector.fromArray(S, panels, wb + L);
+        FloatVector w10 = FloatVector.fromArray(S, panels, wb + 2 * L);
+        FloatVector w11 = FloatVector.fromArray(S, panels, wb + 3 * L);
+        FloatVector w20 = FloatVector.fromArray(S, panels, wb + 4 * L);
+        FloatVector w21 = FloatVector.fromArray(S, panels, wb + 5 * L);
+        FloatVector w30 = FloatVector.fromArray(S, panels, wb + 6 * L);
+        FloatVector w31 = FloatVector.fromArray(S, panels, wb + 7 * L);
+        FloatVector w40 = FloatVector.fromArray(S, panels, wb + 8 * L);
+        FloatVector w41 = FloatVector.fromArray(S, panels, wb + 9 * L);
+        FloatVector w50 = FloatVector.fromArray(S, panels, wb + 10 * L);
+        FloatVector w51 = FloatVector.fromArray(S, panels, wb + 11 * L);
+        FloatVector w60 = FloatVector.fromArray(S, panels, wb + 12 * L);
+        FloatVector w61 = FloatVector.fromArray(S, panels, wb + 13 * L);
+        FloatVector w70 = FloatVector.fromArray(S, panels, wb + 14 * L);
+        FloatVector w71 = FloatVector.fromArray(S, panels, wb + 15 * L);
+        int e0 = a * ldT;
+        int e1 = e0 + ldT;
+        int e2 = e1 + ldT;
+        int e3 = e2 + ldT;
+        int e4 = e3 + ldT;
+        int e5 = e4 + ldT;
+        int e6 = e5 + ldT;
+        int e7 = e6 + ldT;
+        for (int j = a + ROWS; j < t; j++) {
+            int o = panel + j * 2 * L;
+            FloatVector x = FloatVector.broadcast(S, e[e0 + j]);
+            FloatVector s0 = w00.fma(x, FloatVector.fromArray(S, scattered, o));
+            FloatVector s1 = w01.fma(x, FloatVector.fromArray(S, scattered, o + L));
+            x = FloatVector.broadcast(S, e[e1 + j]);
+            s0 = w10.fma(x, s0);
+            s1 = w11.fma(x, s1);
+            x = FloatVector.broadcast(S, e[e2 + j]);
+            s0 = w20.fma(x, s0);
+            s1 = w21.fma(x, s1);
+            x = FloatVector.broadcast(S, e[e3 + j]);
+            s0 = w30.fma(x, s0);
+            s1 = w31.fma(x, s1);
+            x = FloatVector.broadcast(S, e[e4 + j]);
+            s0 = w40.fma(x, s0);
+            s1 = w41.fma(x, s1);
+            x = FloatVector.broadcast(S, e[e5 + j]);
+            s0 = w50.fma(x, s0);
+            s1 = w51.fma(x, s1);
+            x = FloatVector.broadcast(S, e[e6 + j]);
+            s0 = w60.fma(x, s0);
+            s1 = w61.fma(x, s1);
+            x = FloatVector.broadcast(S, e[e7 + j]);
+            w70.fma(x, s0).intoArray(scattered, o);
+            w71.fma(x, s1).intoArray(scattered, o + L);
+        }
+    }
+
+    /**
+     * Sums {@code E[r][j]·W[j]} over the stored tokens {@code j ≥ a} for the block's 8 rows {@code r} from {@code a},
+     * W's columns read from the panel at {@code panel}, into {@code block}. The indices step by constants with {@code j},
+     * so that the JIT lifts their bounds checks out of the loop.
+     */
+    private void accumulate(int a, int panel) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        FloatVector c60 = c00;
+        FloatVector c61 = c00;
+        FloatVector c70 = c00;
+        FloatVector c71 = c00;
+        int e0 = a * ldT;
+        int e1 = e0 + ldT;
+        int e2 = e1 + ldT;
+        int e3 = e2 + ldT;
+        int e4 = e3 + ldT;
+        int e5 = e4 + ldT;
+        int e6 = e5 + ldT;
+        int e7 = e6 + ldT;
+        for (int j = a; j < t; j++) {
+            int wo = panel + j * 2 * L;
+            FloatVector w0 = FloatVector.fromArray(S, panels, wo);
+            FloatVector w1 = FloatVector.fromArray(S, panels, wo + L);
+            FloatVector x = FloatVector.broadcast(S, e[e0 + j]);
             c00 = w0.fma(x, c00);
             c01 = w1.fma(x, c01);
-            f = e[eo + rs];
-            s1 += f;
-            x = FloatVector.broadcast(S, f);
+            x = FloatVector.broadcast(S, e[e1 + j]);
             c10 = w0.fma(x, c10);
             c11 = w1.fma(x, c11);
-            f = e[eo + 2 * rs];
-            s2 += f;
-            x = FloatVector.broadcast(S, f);
+            x = FloatVector.broadcast(S, e[e2 + j]);
             c20 = w0.fma(x, c20);
             c21 = w1.fma(x, c21);
-            f = e[eo + 3 * rs];
-            s3 += f;
-            x = FloatVector.broadcast(S, f);
+            x = FloatVector.broadcast(S, e[e3 + j]);
             c30 = w0.fma(x, c30);
             c31 = w1.fma(x, c31);
-            f = e[eo + 4 * rs];
-            s4 += f;
-            x = FloatVector.broadcast(S, f);
+            x = FloatVector.broadcast(S, e[e4 + j]);
             c40 = w0.fma(x, c40);
             c41 = w1.fma(x, c41);
-            f = e[eo + 5 * rs];
-            s5 += f;
-            x = FloatVector.broadcast(S, f);
+            x = FloatVector.broadcast(S, e[e5 + j]);
             c50 = w0.fma(x, c50);
             c51 = w1.fma(x, c51);
-            f = e[eo + 6 * rs];
-            s6 += f;
-            x = FloatVector.broadcast(S, f);
+            x = FloatVector.broadcast(S, e[e6 + j]);
             c60 = w0.fma(x, c60);
             c61 = w1.fma(x, c61);
-            f = e[eo + 7 * rs];
-            s7 += f;
-            x = FloatVector.broadcast(S, f);
+            x = FloatVector.broadcast(S, e[e7 + j]);
             c70 = w0.fma(x, c70);
             c71 = w1.fma(x, c71);
         }
@@ -304,13 +429,5 @@ final class SymmetricAttention {
         c61.intoArray(block, 13 * L);
         c70.intoArray(block, 14 * L);
         c71.intoArray(block, 15 * L);
-        sums[0] = s0;
-        sums[1] = s1;
-        sums[2] = s2;
-        sums[3] = s3;
-        sums[4] = s4;
-        sums[5] = s5;
-        sums[6] = s6;
-        sums[7] = s7;
     }
 }
