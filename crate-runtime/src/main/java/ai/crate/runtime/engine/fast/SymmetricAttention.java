@@ -39,9 +39,6 @@ final class SymmetricAttention {
     private final float[] columnSums;
     /** The weighted sum's terms from the transpose, in {@link #panels}' layout, scattered by the blocks above. */
     private final float[] scattered;
-    /** {@code L} ones then {@code L} zeros: read from {@code L − n}, a vector that keeps its first {@code n} lanes. */
-    private final float[] keepFirst;
-    private final float[] lanes;
     private final int[] gatherIndex;
 
     SymmetricAttention(int tokens, int headDim) {
@@ -60,9 +57,6 @@ final class SymmetricAttention {
         normalisers = new float[ldT];
         columnSums = new float[ldT];
         scattered = new float[panels.length];
-        lanes = new float[L];
-        keepFirst = new float[2 * L];
-        java.util.Arrays.fill(keepFirst, 0, L, 1f);
         gatherIndex = new int[L];
         for (int i = 0; i < L; i++) {
             gatherIndex[i] = i * ps;
@@ -87,7 +81,6 @@ final class SymmetricAttention {
         }
         scores();
         exponentials(scale, shift);
-        rowSums();
         weightedSum(out, offset, ld);
         return true;
     }
@@ -217,38 +210,6 @@ final class SymmetricAttention {
         }
     }
 
-    /** Each row's sum over its stored entries, the start of its normaliser; the padding past the tokens is masked. */
-    private void rowSums() {
-        for (int r = 0; r < t; r++) {
-            int row = r * ldT;
-            FloatVector sum = FloatVector.zero(S);
-            for (int c = r / ROWS * ROWS; c < t; c += L) {
-                FloatVector keep = FloatVector.fromArray(S, keepFirst, L - Math.min(L, t - c));
-                sum = FloatVector.fromArray(S, e, row + c).fma(keep, sum);
-            }
-            sum.intoArray(lanes, 0);
-            normalisers[r] = sumOfLanes();
-        }
-    }
-
-    /**
-     * The sum of {@link #lanes}, in four interleaved partial sums: {@code reduceLanes(ADD)} adds the lanes one after
-     * another on JDK 17, a chain of 16 dependent additions per row.
-     */
-    private float sumOfLanes() {
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        for (int i = 0; i < L; i += 4) {
-            s0 += lanes[i];
-            s1 += lanes[i + 1];
-            s2 += lanes[i + 2];
-            s3 += lanes[i + 3];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
     /**
      * {@code out = E·W / rowsum(E)}, 8 rows at a time. A block's rows read their stored entries (the tokens from the
      * block on) in {@link #accumulate}, then add what the blocks above scattered to them: {@code E[j][r]} of earlier
@@ -356,7 +317,8 @@ final class SymmetricAttention {
 
     /**
      * Sums {@code E[r][j]·W[j]} over the stored tokens {@code j ≥ a} for the block's 8 rows {@code r} from {@code a},
-     * W's columns read from the panel at {@code panel}, into {@code block}. The indices step by constants with {@code j},
+     * W's columns read from the panel at {@code panel}, into {@code block}, and {@code E[r][j]} into the rows'
+     * {@link #normalisers}. The indices step by constants with {@code j},
      * so that the JIT lifts their bounds checks out of the loop.
      */
     private void accumulate(int a, int panel) {
@@ -376,6 +338,14 @@ final class SymmetricAttention {
         FloatVector c61 = c00;
         FloatVector c70 = c00;
         FloatVector c71 = c00;
+        FloatVector n0 = c00;
+        FloatVector n1 = c00;
+        FloatVector n2 = c00;
+        FloatVector n3 = c00;
+        FloatVector n4 = c00;
+        FloatVector n5 = c00;
+        FloatVector n6 = c00;
+        FloatVector n7 = c00;
         int e0 = a * ldT;
         int e1 = e0 + ldT;
         int e2 = e1 + ldT;
@@ -391,27 +361,35 @@ final class SymmetricAttention {
             FloatVector x = FloatVector.broadcast(S, e[e0 + j]);
             c00 = w0.fma(x, c00);
             c01 = w1.fma(x, c01);
+            n0 = n0.add(x);
             x = FloatVector.broadcast(S, e[e1 + j]);
             c10 = w0.fma(x, c10);
             c11 = w1.fma(x, c11);
+            n1 = n1.add(x);
             x = FloatVector.broadcast(S, e[e2 + j]);
             c20 = w0.fma(x, c20);
             c21 = w1.fma(x, c21);
+            n2 = n2.add(x);
             x = FloatVector.broadcast(S, e[e3 + j]);
             c30 = w0.fma(x, c30);
             c31 = w1.fma(x, c31);
+            n3 = n3.add(x);
             x = FloatVector.broadcast(S, e[e4 + j]);
             c40 = w0.fma(x, c40);
             c41 = w1.fma(x, c41);
+            n4 = n4.add(x);
             x = FloatVector.broadcast(S, e[e5 + j]);
             c50 = w0.fma(x, c50);
             c51 = w1.fma(x, c51);
+            n5 = n5.add(x);
             x = FloatVector.broadcast(S, e[e6 + j]);
             c60 = w0.fma(x, c60);
             c61 = w1.fma(x, c61);
+            n6 = n6.add(x);
             x = FloatVector.broadcast(S, e[e7 + j]);
             c70 = w0.fma(x, c70);
             c71 = w1.fma(x, c71);
+            n7 = n7.add(x);
         }
         c00.intoArray(block, 0);
         c01.intoArray(block, L);
@@ -429,5 +407,13 @@ final class SymmetricAttention {
         c61.intoArray(block, 13 * L);
         c70.intoArray(block, 14 * L);
         c71.intoArray(block, 15 * L);
+        normalisers[a] = n0.lane(0);
+        normalisers[a + 1] = n1.lane(0);
+        normalisers[a + 2] = n2.lane(0);
+        normalisers[a + 3] = n3.lane(0);
+        normalisers[a + 4] = n4.lane(0);
+        normalisers[a + 5] = n5.lane(0);
+        normalisers[a + 6] = n6.lane(0);
+        normalisers[a + 7] = n7.lane(0);
     }
 }
