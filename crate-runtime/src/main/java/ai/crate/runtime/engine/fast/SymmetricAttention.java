@@ -3,6 +3,9 @@ package ai.crate.runtime.engine.fast;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * One head's attention {@code softmax(scale·W·Wᵀ)·W} in register-blocked Vector API kernels on heap copies, for heads
  * whose exponentials can share one shift. The scores are symmetric and never exceed the largest diagonal entry, so
@@ -14,6 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class SymmetricAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int ROWS = 8;
     /** Scales the exponentials out of the subnormal range: {@code e^−86·2^57 ≈ 6e−21}, {@code 2^57 ≈ 1.4e17}. */
     private static final float LIFT = 0x1p57f;
@@ -68,12 +72,7 @@ final class SymmetricAttention {
      * {@code W} at the same place in {@code w}; returns {@code false} without writing when one shift cannot serve.
      */
     boolean apply(NativeFloats w, long offset, int ld, float scale, float shiftRange, NativeFloats out) {
-        for (int r = 0; r < t; r++) {
-            w.get(offset + (long) r * ld, wp, r * ps, p);
-            for (int c = 0; c < p; c += 2 * L) {
-                System.arraycopy(wp, r * ps + c, panels, c / (2 * L) * panelSize + r * 2 * L, Math.min(2 * L, p - c));
-            }
-        }
+        copyIn(w, offset, ld);
         transpose();
         float shift = diagonalShift(scale, shiftRange);
         if (Float.isNaN(shift)) {
@@ -83,6 +82,28 @@ final class SymmetricAttention {
         exponentials(scale, shift);
         weightedSum(out, offset, ld);
         return true;
+    }
+
+    /**
+     * Copies the head's rows into {@link #wp} and {@link #panels}, whole vectors read straight from the buffer (a bulk
+     * copy per row costs a native call each).
+     */
+    private void copyIn(NativeFloats w, long offset, int ld) {
+        ByteBuffer bytes = w.bytes();
+        int whole = p / L * L;
+        for (int r = 0; r < t; r++) {
+            long row = offset + (long) r * ld;
+            for (int c = 0; c < whole; c += L) {
+                FloatVector v = FloatVector.fromByteBuffer(S, bytes, Math.toIntExact((row + c) * 4), ORDER);
+                v.intoArray(wp, r * ps + c);
+                v.intoArray(panels, c / (2 * L) * panelSize + r * 2 * L + c % (2 * L));
+            }
+            for (int c = whole; c < p; c++) {
+                float v = bytes.getFloat(Math.toIntExact((row + c) * 4));
+                wp[r * ps + c] = v;
+                panels[c / (2 * L) * panelSize + r * 2 * L + c % (2 * L)] = v;
+            }
+        }
     }
 
     private void transpose() {
@@ -217,6 +238,7 @@ final class SymmetricAttention {
      * their column sums, to the rows below.
      */
     private void weightedSum(NativeFloats out, long offset, int ld) {
+        ByteBuffer outBytes = out.bytes();
         java.util.Arrays.fill(scattered, 0f);
         java.util.Arrays.fill(columnSums, 0f);
         for (int a = 0; a < t; a += ROWS) {
@@ -229,11 +251,19 @@ final class SymmetricAttention {
                     float inverse = 1f / (normalisers[a + r] + columnSums[a + r]);
                     int o = r * 2 * L;
                     int from = panel + (a + r) * 2 * L;
-                    FloatVector.fromArray(S, block, o).add(FloatVector.fromArray(S, scattered, from)).mul(inverse)
-                            .intoArray(block, o);
-                    FloatVector.fromArray(S, block, o + L).add(FloatVector.fromArray(S, scattered, from + L))
-                            .mul(inverse).intoArray(block, o + L);
-                    out.put(offset + (long) (a + r) * ld + c, block, o, columns);
+                    FloatVector low = FloatVector.fromArray(S, block, o).add(FloatVector.fromArray(S, scattered, from))
+                            .mul(inverse);
+                    FloatVector high = FloatVector.fromArray(S, block, o + L)
+                            .add(FloatVector.fromArray(S, scattered, from + L)).mul(inverse);
+                    long at = offset + (long) (a + r) * ld + c;
+                    if (columns == 2 * L) {
+                        low.intoByteBuffer(outBytes, Math.toIntExact(at * 4), ORDER);
+                        high.intoByteBuffer(outBytes, Math.toIntExact((at + L) * 4), ORDER);
+                    } else {
+                        low.intoArray(block, o);
+                        high.intoArray(block, o + L);
+                        out.put(at, block, o, columns);
+                    }
                 }
                 scatter(a, panel);
             }
