@@ -9,10 +9,12 @@ import java.nio.ByteOrder;
 /**
  * One head's attention {@code softmax(scale·W·Wᵀ)·W} in register-blocked Vector API kernels on heap copies, for heads
  * whose exponentials can share one shift. The scores are symmetric and never exceed the largest diagonal entry, so
- * {@code E = exp(scale·W·Wᵀ − shift)} is symmetric: it is computed on an upper staircase of 8-row blocks only, and the
- * weighted sum reads each entry from whichever triangle holds it; the rows' normalisers are summed with the
- * exponentials. One instance per worker; {@link #apply} returns {@code false}, having written nothing, when a row's own scores lie so far
- * below the shared shift that its exponentials would underflow, and the caller then takes a path with a shift per row.
+ * {@code E = exp(scale·W·Wᵀ − shift)} is symmetric: it is computed on an upper staircase of 8-row blocks only. The
+ * weighted sum runs block by block: a block's rows read their own stored entries, and scatter the same entries, times
+ * their rows of {@code W}, to the rows below, which hold no copy of them; the normalisers are summed the same two ways.
+ * One instance per worker; {@link #apply} returns {@code false}, having written nothing, when a row's own scores lie so
+ * far below the shared shift that its exponentials would underflow, and the caller then takes a path with a shift per
+ * row.
  */
 final class SymmetricAttention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -25,7 +27,7 @@ final class SymmetricAttention {
 
     private final int t;
     private final int p;
-    /** Row stride of the padded copy of {@code W}: the head's columns rounded up to the weighted sum's column block. */
+    /** {@code p} rounded up to whole panels of {@code 2L} columns: the row stride of {@link #wp}. */
     private final int ps;
     /** Row stride of {@code Wᵀ} and {@code E}, with zero columns past the tokens for the last column block. */
     private final int ldT;
