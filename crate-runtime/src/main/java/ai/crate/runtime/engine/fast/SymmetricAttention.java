@@ -74,8 +74,7 @@ final class SymmetricAttention {
      * {@code W} at the same place in {@code w}; returns {@code false} without writing when one shift cannot serve.
      */
     boolean apply(NativeFloats w, long offset, int ld, float scale, float shiftRange, NativeFloats out) {
-        copyIn(w, offset, ld);
-        transpose();
+        load(w, offset, ld);
         float shift = diagonalShift(scale, shiftRange);
         if (Float.isNaN(shift)) {
             return false;
@@ -87,10 +86,13 @@ final class SymmetricAttention {
     }
 
     /**
-     * Copies the head's rows into {@link #wp} and {@link #panels}, whole vectors read straight from the buffer (a bulk
-     * copy per row costs a native call each).
+     * Copies the head in: its rows into {@link #wp} and {@link #panels}, in whole vectors read straight from the
+     * buffer (a bulk copy per row costs a native call each), then its columns into {@link #wt}. One method on purpose,
+     * too large for the JIT to inline into {@link #apply}: inlined there next to {@link #exponentials}, the vector
+     * code grew that compilation until some vector operations fell back to Java code that allocates, in about one JVM
+     * start of three, a quarter slower.
      */
-    private void copyIn(NativeFloats w, long offset, int ld) {
+    private void load(NativeFloats w, long offset, int ld) {
         ByteBuffer bytes = w.bytes();
         int whole = p / L * L;
         for (int r = 0; r < t; r++) {
@@ -106,9 +108,6 @@ final class SymmetricAttention {
                 panels[c / (2 * L) * panelSize + r * 2 * L + c % (2 * L)] = v;
             }
         }
-    }
-
-    private void transpose() {
         int gathered = GATHER ? t / L * L : 0;
         for (int r0 = 0; r0 < gathered; r0 += L) {
             for (int k = 0; k < p; k++) {
