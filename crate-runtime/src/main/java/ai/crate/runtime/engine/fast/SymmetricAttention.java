@@ -80,17 +80,14 @@ final class SymmetricAttention {
             return false;
         }
         scores();
-        exponentials(scale, shift);
-        weightedSum(out, offset, ld);
+        weightedSum(scale, shift, out, offset, ld);
         return true;
     }
 
     /**
      * Copies the head in: its rows into {@link #wp} and {@link #panels}, in whole vectors read straight from the
-     * buffer (a bulk copy per row costs a native call each), then its columns into {@link #wt}. One method on purpose,
-     * too large for the JIT to inline into {@link #apply}: inlined there next to {@link #exponentials}, the vector
-     * code grew that compilation until some vector operations fell back to Java code that allocates, in about one JVM
-     * start of three, a quarter slower.
+     * buffer (a bulk copy per row costs a native call each), then its columns into {@link #wt}. One method, too large
+     * for the JIT to inline, for the reason {@link #weightedSum} gives.
      */
     private void load(NativeFloats w, long offset, int ld) {
         ByteBuffer bytes = w.bytes();
@@ -216,13 +213,17 @@ final class SymmetricAttention {
     }
 
     /**
-     * {@code 2^57·exp(scale·s − shift)} over each row's stored columns, in whole vectors that may run into the padding
-     * columns (never read as entries). The exponential saturates at {@code e^−86}; the power of two lifts every entry
-     * far above the subnormal range, so that no product in the weighted sum is subnormal (they are many times slower),
-     * and cancels in the normalisation. A small loop of its own, so that the JIT compiles the polynomial inline here
-     * rather than beside the kernels.
+     * {@code out = E·W / rowsum(E)}, 8 rows at a time, after raising the stored scores to {@code E} in place:
+     * {@code 2^57·exp(scale·s − shift)}, in whole vectors that may run into the padding columns (never read). The
+     * exponential saturates at {@code e^−86}; the power of two lifts every entry far above the subnormal range, so that
+     * no product is subnormal (they are many times slower), and cancels in the normalisation. One method, too large
+     * for the JIT to inline: inlined into its callers, the exponential's vector code sometimes went past the JIT's
+     * node budget, which then compiled it as Java code that allocates every vector, a quarter slower.
+     * <p>A block's rows read their stored entries (the tokens from the block on) in {@link #accumulate}, then add what
+     * the blocks above scattered to them: {@code E[j][r]} of earlier rows {@code j}, stored only in those rows. The
+     * block then scatters its own rows' entries past the block, and their column sums, to the rows below.
      */
-    private void exponentials(float scale, float shift) {
+    private void weightedSum(float scale, float shift, NativeFloats out, long offset, int ld) {
         FloatVector shiftV = FloatVector.broadcast(S, shift);
         for (int r = 0; r < t; r++) {
             int end = r * ldT + t;
@@ -230,15 +231,6 @@ final class SymmetricAttention {
                 RowOps.expNonPositive(FloatVector.fromArray(S, e, c).mul(scale).sub(shiftV)).mul(LIFT).intoArray(e, c);
             }
         }
-    }
-
-    /**
-     * {@code out = E·W / rowsum(E)}, 8 rows at a time. A block's rows read their stored entries (the tokens from the
-     * block on) in {@link #accumulate}, then add what the blocks above scattered to them: {@code E[j][r]} of earlier
-     * rows {@code j}, stored only in those rows. The block then scatters its own rows' entries past the block, and
-     * their column sums, to the rows below.
-     */
-    private void weightedSum(NativeFloats out, long offset, int ld) {
         ByteBuffer outBytes = out.bytes();
         java.util.Arrays.fill(scattered, 0f);
         java.util.Arrays.fill(columnSums, 0f);
