@@ -165,7 +165,8 @@ class InferenceJobITCase {
                     .hasSize(60);
             FailAtCheckpoint.ARMED.set(true);
             sent.addAll(topics.produceFrames(frames, 60, 60, Duration.ofMillis(20)));
-            out = topics.awaitCommitted(predictions, sent.size(), Duration.ofSeconds(60));
+            out = topics.awaitCommittedKeys(predictions, sent.stream().map(f -> f.getCameraId() + "/" + f.getSeq())
+                    .toList(), Duration.ofSeconds(60));
         } finally {
             job.cancel().get();
         }

@@ -22,8 +22,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Future;
 
 /**
@@ -129,6 +132,27 @@ final class KafkaTestTopics {
                 out.add(JSON.readTree(new String(value, StandardCharsets.UTF_8)));
             }
         } while (out.size() < expected && System.nanoTime() < deadline);
+        return out;
+    }
+
+    /**
+     * The committed JSON records of {@code topic} once every one of {@code keys} ({@code camera/seq}) is among them,
+     * or when {@code patience} has passed. Unlike a count, duplicates (at-least-once after a restart) cannot end the
+     * wait before the last frame's prediction is in.
+     */
+    List<JsonNode> awaitCommittedKeys(String topic, Collection<String> keys, Duration patience) throws Exception {
+        long deadline = System.nanoTime() + patience.toNanos();
+        List<JsonNode> out;
+        Set<String> seen = new HashSet<>();
+        do {
+            out = new ArrayList<>();
+            seen.clear();
+            for (byte[] value : committed(topic, Duration.ofSeconds(30))) {
+                JsonNode record = JSON.readTree(new String(value, StandardCharsets.UTF_8));
+                out.add(record);
+                seen.add(record.get("camera_id").asText() + "/" + record.get("seq").asLong());
+            }
+        } while (!seen.containsAll(keys) && System.nanoTime() < deadline);
         return out;
     }
 

@@ -341,8 +341,8 @@ final class SymmetricAttention {
     /**
      * Sums {@code E[r][j]·W[j]} over the stored tokens {@code j ≥ a} for the block's 8 rows {@code r} from {@code a},
      * W's columns read from the panel at {@code panel}, into {@code block}, and {@code E[r][j]} into the rows'
-     * {@link #normalisers}. The indices step by constants with {@code j},
-     * so that the JIT lifts their bounds checks out of the loop.
+     * {@link #normalisers}. The indices step by constants with {@code j}, so that the JIT lifts their bounds checks out
+     * of the loop.
      */
     private void accumulate(int a, int panel) {
         FloatVector c00 = FloatVector.zero(S);
