@@ -30,6 +30,8 @@ import java.util.function.Consumer;
 public final class LocalCluster {
     private static final String MARKER = "-Dcrate.cluster=";
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+    /** How many times Flink is started when another process takes its port first. */
+    private static final int FLINK_ATTEMPTS = 3;
 
     private LocalCluster() {
     }
@@ -84,36 +86,35 @@ public final class LocalCluster {
             }
             progress.accept("started " + spec.brokers() + " Kafka nodes");
             String flinkClasspath = FlinkClasspath.resolve(dir);
-            Path conf = Files.createDirectories(dir.resolve("flink").resolve("conf"));
-            List<Integer> flinkPorts = freePorts(2);
-            Files.writeString(conf.resolve("config.yaml"), FlinkConfig.yaml(flinkPorts.get(0), flinkPorts.get(1),
-                    spec.slotsPerTaskManager(), dir.resolve("flink")));
-            List<String> jobManager = new ArrayList<>(List.of(java, MARKER + dir));
-            jobManager.addAll(FlinkConfig.jobManagerJvm());
-            jobManager.addAll(List.of("-cp", flinkClasspath,
-                    "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "--configDir",
-                    conf.toString()));
-            processes.add(start("jobmanager", 1, flinkPorts.get(1), jobManager,
-                    dir.resolve("flink").resolve("jobmanager.log")));
-            for (int i = 1; i <= spec.taskManagers(); i++) {
-                List<String> command = new ArrayList<>(List.of(java, MARKER + dir));
-                command.addAll(FlinkConfig.taskManagerJvm());
-                command.addAll(List.of("-cp", flinkClasspath,
-                        "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "--configDir", conf.toString()));
-                command.addAll(FlinkConfig.taskManagerResources(i, spec.slotsPerTaskManager()));
-                processes.add(start("taskmanager", i, 0, command,
-                        dir.resolve("flink").resolve("taskmanager-" + i + ".log")));
-            }
+            FlinkStart flink = startFlink(java, flinkClasspath, dir, spec);
+            processes.addAll(flink.processes());
             progress.accept("started a Flink JobManager and " + spec.taskManagers() + " TaskManagers");
             String bootstrap = String.join(",", clientPorts.stream().map(p -> "127.0.0.1:" + p).toList());
-            ClusterState state = new ClusterState(dir, bootstrap, "http://127.0.0.1:" + flinkPorts.get(1),
-                    processes);
+            ClusterState state = new ClusterState(dir, bootstrap, flink.restUrl(), processes);
             state.write();
             awaitKafka(state, spec);
             progress.accept("Kafka ready: " + spec.brokers() + " brokers at " + bootstrap
                     + ", pipeline topics with replication " + spec.replication());
-            FlinkRest rest = new FlinkRest(state.restUrl());
-            awaitFlink(state, rest, spec.taskManagers());
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    awaitFlink(state, new FlinkRest(state.restUrl()), spec.taskManagers());
+                    break;
+                } catch (IOException e) {
+                    if (attempt == FLINK_ATTEMPTS || !String.valueOf(e.getMessage()).contains("BindException")) {
+                        throw e;
+                    }
+                    progress.accept("another process took a Flink port before the JobManager bound it; starting"
+                            + " Flink again on other ports");
+                    for (ClusterProcess process : flink.processes()) {
+                        process.handle().ifPresent(ProcessHandle::destroyForcibly);
+                        processes.remove(process);
+                    }
+                    flink = startFlink(java, flinkClasspath, dir, spec);
+                    processes.addAll(flink.processes());
+                    state = new ClusterState(dir, bootstrap, flink.restUrl(), processes);
+                    state.write();
+                }
+            }
             progress.accept("Flink ready: " + spec.taskManagers() + " TaskManagers, "
                     + spec.taskManagers() * spec.slotsPerTaskManager() + " slots, REST and web UI at "
                     + state.restUrl());
@@ -191,6 +192,39 @@ public final class LocalCluster {
             throw new IOException("formatting Kafka storage for " + properties + " failed: "
                     + Files.readString(log).strip());
         }
+    }
+
+    /** A started JobManager and its TaskManagers, and the JobManager's REST address. */
+    private record FlinkStart(List<ClusterProcess> processes, String restUrl) {
+    }
+
+    /**
+     * Writes Flink's configuration with two free ports (RPC and REST) and starts the JobManager and the TaskManagers.
+     * The ports are free when chosen; another process can still take one before the JobManager binds it.
+     */
+    private static FlinkStart startFlink(String java, String flinkClasspath, Path dir, Spec spec) throws IOException {
+        Path conf = Files.createDirectories(dir.resolve("flink").resolve("conf"));
+        List<Integer> flinkPorts = freePorts(2);
+        Files.writeString(conf.resolve("config.yaml"), FlinkConfig.yaml(flinkPorts.get(0), flinkPorts.get(1),
+                spec.slotsPerTaskManager(), dir.resolve("flink")));
+        List<ClusterProcess> processes = new ArrayList<>();
+        List<String> jobManager = new ArrayList<>(List.of(java, MARKER + dir));
+        jobManager.addAll(FlinkConfig.jobManagerJvm());
+        jobManager.addAll(List.of("-cp", flinkClasspath,
+                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "--configDir",
+                conf.toString()));
+        processes.add(start("jobmanager", 1, flinkPorts.get(1), jobManager,
+                dir.resolve("flink").resolve("jobmanager.log")));
+        for (int i = 1; i <= spec.taskManagers(); i++) {
+            List<String> command = new ArrayList<>(List.of(java, MARKER + dir));
+            command.addAll(FlinkConfig.taskManagerJvm());
+            command.addAll(List.of("-cp", flinkClasspath,
+                    "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "--configDir", conf.toString()));
+            command.addAll(FlinkConfig.taskManagerResources(i, spec.slotsPerTaskManager()));
+            processes.add(start("taskmanager", i, 0, command,
+                    dir.resolve("flink").resolve("taskmanager-" + i + ".log")));
+        }
+        return new FlinkStart(processes, "http://127.0.0.1:" + flinkPorts.get(1));
     }
 
     private static void awaitKafka(ClusterState state, Spec spec) throws IOException, InterruptedException {
