@@ -392,6 +392,19 @@ public final class FastEngine implements CrateEngine {
      * into {@code patches} in one bulk write.
      */
     private void patchify(Workspace ws, int worker, float[] images, int image) {
+        float[] out = ws.patchScratch[worker];
+        gatherPatches(images, image, out);
+        normalisePatches(out);
+        ws.patches.put((long) image * config.numPatches() * config.patchDim(), out, 0,
+                config.numPatches() * config.patchDim());
+    }
+
+    /**
+     * Rearranges one CHW image into patch rows. A method of its own, without vector code: its loops make it hot
+     * after one image, and a C2 compilation that early, inlining the row kernels from a thin profile, sometimes
+     * materialised a vector per row (80 bytes per patch row, in some JVM starts).
+     */
+    private void gatherPatches(float[] images, int image, float[] out) {
         int c = config.channels();
         int height = config.imageHeight();
         int width = config.imageWidth();
@@ -399,8 +412,6 @@ public final class FastEngine implements CrateEngine {
         int p2 = config.patchWidth();
         int gridW = width / p2;
         int patchDim = config.patchDim();
-        int n = config.numPatches();
-        float[] out = ws.patchScratch[worker];
         int base = image * c * height * width;
         int plane = height * width;
         for (int y = 0; y < height; y++) {
@@ -416,13 +427,17 @@ public final class FastEngine implements CrateEngine {
                 }
             }
         }
-        for (int r = 0; r < n; r++) {
-            RowOps.layerNorm(out, r * patchDim, patchDim, CrateConfig.LAYER_NORM_EPS);
+    }
+
+    /** The patch LayerNorm (and the INT8 simulation's rounding) of one image's patch rows, in place. */
+    private void normalisePatches(float[] patches) {
+        int patchDim = config.patchDim();
+        for (int r = 0; r < config.numPatches(); r++) {
+            RowOps.layerNorm(patches, r * patchDim, patchDim, CrateConfig.LAYER_NORM_EPS);
             if (quantizer != null) {
-                FakeQuantizer.apply(out, r * patchDim, patchDim, quantizer.patches);
+                FakeQuantizer.apply(patches, r * patchDim, patchDim, quantizer.patches);
             }
         }
-        ws.patches.put((long) image * n * patchDim, out, 0, n * patchDim);
     }
 
     /** z rows of one image: cls + pos[0], then LN_embed(patch embedding) + pos[i]. */
