@@ -22,12 +22,14 @@ import java.util.concurrent.locks.StampedLock;
 /**
  * The fast CPU engine: the folded model (three products per layer instead of five), the whole batch in OpenBLAS
  * products on off-heap memory, each head's attention in register-blocked Vector API kernels, Vector API row kernels,
- * and one pool of {@code threads} workers splitting every step. One instance is meant to be shared by all the threads of a process (for Flink, one per TaskManager): each call
- * borrows its own {@link Workspace}, so concurrent calls are safe and steady-state calls allocate only the returned
- * logits. With class-token pooling the last layer computes only the class token after its projection, unless an
- * observer wants that layer's every token. Requires {@code --add-modules=jdk.incubator.vector}. Built with a
- * {@link QuantizationTable}, it simulates the INT8 graph instead ({@code fast-int8}): weights and product inputs
- * rounded to the INT8 grid, float arithmetic otherwise; a verification path, slower than the float one, and the
+ * and one pool of {@code threads} workers. A batch that splits into one group of whole images per worker, of equal
+ * sizes (or sizes one apart, from four images per worker), runs a whole pass per group; other batches have every step
+ * split across the workers. One instance is meant to be shared by all the threads of a process (for Flink, one per
+ * TaskManager): each call borrows its own {@link Workspace}, so concurrent calls are safe and steady-state calls
+ * allocate only the returned logits. With class-token pooling the last layer computes only the class token after its
+ * projection, unless an observer wants that layer's every token. Requires {@code --add-modules=jdk.incubator.vector}.
+ * Built with a {@link QuantizationTable}, it simulates the INT8 graph instead ({@code fast-int8}): weights and product
+ * inputs rounded to the INT8 grid, float arithmetic otherwise; a verification path, slower than the float one, and the
  * {@code w} its observers see is the rounded one.
  */
 public final class FastEngine implements CrateEngine {
@@ -144,51 +146,20 @@ public final class FastEngine implements CrateEngine {
         return best;
     }
 
+    /**
+     * One pass over the batch. When the workers can take groups of whole images of (nearly) equal size, and no
+     * observer wants per-layer tensors, each runs the whole pass over its group on its own, with no hand-over between
+     * steps: 8-10% faster than splitting every step across the workers, which is what smaller batches get.
+     */
     private void run(Workspace ws, float[] images, int batch, float[] logits, LayerObserver observer) {
-        int t = config.tokens();
-        int d = config.dim();
-        int inner = config.innerDim();
         Pass pass = ws.pass(this);
-        pass.begin(images, batch);
-        pool.run(batch, pass.patchify);
-        pass.gemm(batch * config.numPatches(), d, config.patchDim(), ws.patches, weights.patch, 0f, ws.x,
-                pass.embedBias);
-        pool.run(batch, pass.assemble);
-        pool.run(pass.blocks(pass.rows), pass.firstNorm);
-
-        boolean trace = observer.wantsLayers();
-        for (int l = 0; l < config.depth(); l++) {
-            boolean last = l == config.depth() - 1;
-            int[] rowsWanted = trace ? wantedRows(observer, batch, l, t) : null;
-            pass.layer(weights.layers.get(l), l, last);
-            pass.gemm(pass.rows, inner, d, ws.x, pass.layer.qkv(), 0f, ws.w, pass.qkvBias);
-            if (last && config.pool() == Pool.CLS && classTokenOnly(rowsWanted)) {
-                pass.classTokenLayer(rowsWanted, observer);
-                continue;
-            }
-            pool.run(batch * config.heads(), pass.attention);
-            if (pass.layer.toOut() != null) {
-                pass.gemm(pass.rows, d, inner, ws.concat, pass.layer.toOut(), 1f, ws.z, pass.outBiasNorm);
-            } else {
-                pool.run(pass.blocks(pass.rows), pass.residualNorm);
-            }
-            float[][] wCopy = rowsWanted != null ? copyImages(ws, ws.w, rowsWanted, inner, 0) : null;
-            float[][] zHalfCopy = rowsWanted != null ? copyImages(ws, ws.z, rowsWanted, d, 1) : null;
-            pass.gemm(pass.rows, d, d, ws.x, pass.layer.ista(), 0f, ws.z, pass.istaBiasReluNorm);
-            if (rowsWanted != null) {
-                handOver(observer, l, rowsWanted, wCopy, zHalfCopy, copyImages(ws, ws.z, rowsWanted, d, 2));
-            }
+        int threads = pool.threads();
+        boolean groups = threads > 1 && batch >= threads && (batch % threads == 0 || batch >= 4 * threads);
+        if (groups && !observer.wantsLayers()) {
+            pass.forwardInGroups(images, batch, threads, logits);
+        } else {
+            pass.forward(images, 0, batch, logits, observer);
         }
-
-        pool.run(batch, pass.poolTokens);
-        int classes = config.numClasses();
-        ws.blas[0].gemm(false, batch, classes, d, 1f, ws.pooled, 0, d, weights.head, 0, classes, 0f, ws.logits, 0,
-                classes);
-        for (int b = 0; b < batch; b++) {
-            RowOps.addBias(ws.logits.bytes(), (long) b * classes, classes, weights.headBias, false);
-        }
-        ws.logits.get(0, logits, 0, batch * classes);
-        pass.end();
     }
 
     /**
@@ -197,7 +168,11 @@ public final class FastEngine implements CrateEngine {
      */
     final class Pass {
         private final Workspace ws;
+        /** The pool that splits each step, or null for a group's pass, which runs on {@link #soloWorker} alone. */
+        private final WorkerPool steps;
+        private int soloWorker;
         private float[] images;
+        private int firstImage;
         private int batch;
         private int rows;
         private FastWeights.Layer layer;
@@ -211,6 +186,9 @@ public final class FastEngine implements CrateEngine {
         private NativeFloats gemmC;
         private float gemmBeta;
         private RowEpilogue gemmEpilogue;
+        private float[] groupLogits;
+        private int groupBatch;
+        private int groupCount;
 
         final WorkerPool.Task patchify;
         final WorkerPool.Task assemble;
@@ -224,13 +202,16 @@ public final class FastEngine implements CrateEngine {
         final RowEpilogue outBiasNorm;
         final RowEpilogue istaBiasReluNorm;
         private final WorkerPool.Task gemmBlock;
+        /** Runs the whole pass over one of the {@link #groupCount} groups of the batch on the worker that takes it. */
+        private final WorkerPool.Task groupPass;
 
         Pass(Workspace workspace) {
             this.ws = workspace;
+            this.steps = workspace.group ? null : pool;
             int d = config.dim();
             int inner = config.innerDim();
             float eps = CrateConfig.LAYER_NORM_EPS;
-            patchify = (worker, image) -> FastEngine.this.patchify(ws, worker, images, image);
+            patchify = (worker, image) -> FastEngine.this.patchify(ws, worker, images, firstImage + image, image);
             assemble = (worker, image) -> assembleTokens(ws, image);
             firstNorm = (worker, block) -> {
                 FastWeights.Layer first = weights.layers.get(0);
@@ -293,17 +274,111 @@ public final class FastEngine implements CrateEngine {
                     gemmEpilogue.apply(worker, first, end);
                 }
             };
+            groupPass = (worker, group) -> {
+                int first = groupStart(groupBatch, groupCount, group);
+                Pass solo = ws.group(first).pass(FastEngine.this);
+                solo.soloWorker = worker;
+                solo.forward(images, first, groupStart(groupBatch, groupCount, group + 1) - first, groupLogits,
+                        LayerObserver.NONE);
+            };
         }
 
-        void begin(float[] newImages, int newBatch) {
+        /** Splits the batch into {@code groups} groups of images whose sizes differ by one at most, a pass each. */
+        void forwardInGroups(float[] newImages, int newBatch, int groups, float[] logits) {
+            groupBatch = newBatch;
+            groupCount = groups;
+            for (int g = 0; g < groups; g++) {
+                ws.group(groupStart(newBatch, groups, g)).pass(FastEngine.this);
+            }
             images = newImages;
-            batch = newBatch;
-            rows = newBatch * config.tokens();
+            groupLogits = logits;
+            try {
+                pool.run(groups, groupPass);
+            } finally {
+                images = null;
+                groupLogits = null;
+            }
         }
 
-        void end() {
-            images = null;
-            layer = null;
+        /**
+         * The pass over images {@code first} to {@code first + count} of {@code newImages}, which this pass's workspace
+         * holds from its own image 0; their logits go to the same images' place in {@code logits}.
+         */
+        void forward(float[] newImages, int first, int count, float[] logits, LayerObserver observer) {
+            images = newImages;
+            firstImage = first;
+            batch = count;
+            rows = count * config.tokens();
+            try {
+                forwardSteps(logits, observer);
+            } finally {
+                images = null;
+                layer = null;
+            }
+        }
+
+        private void forwardSteps(float[] logits, LayerObserver observer) {
+            int t = config.tokens();
+            int d = config.dim();
+            int inner = config.innerDim();
+            runSteps(batch, patchify);
+            gemm(batch * config.numPatches(), d, config.patchDim(), ws.patches, weights.patch, 0f, ws.x, embedBias);
+            runSteps(batch, assemble);
+            runSteps(blocks(rows), firstNorm);
+
+            boolean trace = observer.wantsLayers();
+            for (int l = 0; l < config.depth(); l++) {
+                boolean last = l == config.depth() - 1;
+                int[] rowsWanted = trace ? wantedRows(observer, batch, l, t) : null;
+                layer(weights.layers.get(l), l, last);
+                gemm(rows, inner, d, ws.x, layer.qkv(), 0f, ws.w, qkvBias);
+                if (last && config.pool() == Pool.CLS && classTokenOnly(rowsWanted)) {
+                    classTokenLayer(rowsWanted, observer);
+                    continue;
+                }
+                runSteps(batch * config.heads(), attention);
+                if (layer.toOut() != null) {
+                    gemm(rows, d, inner, ws.concat, layer.toOut(), 1f, ws.z, outBiasNorm);
+                } else {
+                    runSteps(blocks(rows), residualNorm);
+                }
+                float[][] wCopy = rowsWanted != null ? copyImages(ws, ws.w, rowsWanted, inner, 0) : null;
+                float[][] zHalfCopy = rowsWanted != null ? copyImages(ws, ws.z, rowsWanted, d, 1) : null;
+                gemm(rows, d, d, ws.x, layer.ista(), 0f, ws.z, istaBiasReluNorm);
+                if (rowsWanted != null) {
+                    handOver(observer, l, rowsWanted, wCopy, zHalfCopy, copyImages(ws, ws.z, rowsWanted, d, 2));
+                }
+            }
+
+            runSteps(batch, poolTokens);
+            int classes = config.numClasses();
+            blas().gemm(false, batch, classes, d, 1f, ws.pooled, 0, d, weights.head, 0, classes, 0f, ws.logits, 0,
+                    classes);
+            for (int b = 0; b < batch; b++) {
+                RowOps.addBias(ws.logits.bytes(), (long) b * classes, classes, weights.headBias, false);
+            }
+            ws.logits.get(0, logits, firstImage * classes, batch * classes);
+        }
+
+        /** The first image of group {@code group} of {@code groups} over {@code total} images. */
+        private int groupStart(int total, int groups, int group) {
+            return group * (total / groups) + Math.min(group, total % groups);
+        }
+
+        /** Runs {@code count} tasks of one step: across the pool, or one after the other on this group's worker. */
+        private void runSteps(int count, WorkerPool.Task task) {
+            if (steps != null) {
+                steps.run(count, task);
+            } else {
+                for (int i = 0; i < count; i++) {
+                    task.run(soloWorker, i);
+                }
+            }
+        }
+
+        /** The OpenBLAS handle of the thread that runs this pass's serial parts. */
+        private Blas blas() {
+            return ws.blas[steps != null ? 0 : soloWorker];
         }
 
         void layer(FastWeights.Layer current, int index, boolean last) {
@@ -322,8 +397,8 @@ public final class FastEngine implements CrateEngine {
             int inner = config.innerDim();
             int zStride = t * d;
             float eps = CrateConfig.LAYER_NORM_EPS;
-            pool.run(batch * config.heads(), classAttention);
-            Blas blas = ws.blas[0];
+            runSteps(batch * config.heads(), classAttention);
+            Blas blas = blas();
             ByteBuffer z = ws.z.bytes();
             if (layer.toOut() != null) {
                 blas.gemm(false, batch, d, inner, 1f, ws.concat, 0, t * inner, layer.toOut(), 0, d, 1f, ws.z, 0,
@@ -369,11 +444,12 @@ public final class FastEngine implements CrateEngine {
             gemmBeta = beta;
             gemmC = c;
             gemmEpilogue = epilogue;
-            pool.run(blocks(m), gemmBlock);
+            runSteps(blocks(m), gemmBlock);
         }
 
         int blocks(int count) {
-            return Math.max(1, Math.min(pool.threads(), (count + MIN_ROWS_PER_BLOCK - 1) / MIN_ROWS_PER_BLOCK));
+            int lanes = steps != null ? steps.threads() : 1;
+            return Math.max(1, Math.min(lanes, (count + MIN_ROWS_PER_BLOCK - 1) / MIN_ROWS_PER_BLOCK));
         }
 
         private int blockStart(int count, int block) {
@@ -391,9 +467,9 @@ public final class FastEngine implements CrateEngine {
      * Patch tokens of one image, gathered on the heap, normalised without affine (folded into the product) and copied
      * into {@code patches} in one bulk write.
      */
-    private void patchify(Workspace ws, int worker, float[] images, int image) {
+    private void patchify(Workspace ws, int worker, float[] images, int source, int image) {
         float[] out = ws.patchScratch[worker];
-        gatherPatches(images, image, out);
+        gatherPatches(images, source, out);
         normalisePatches(out);
         ws.patches.put((long) image * config.numPatches() * config.patchDim(), out, 0,
                 config.numPatches() * config.patchDim());

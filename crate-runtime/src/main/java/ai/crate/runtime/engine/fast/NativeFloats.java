@@ -46,6 +46,24 @@ final class NativeFloats implements AutoCloseable {
         this.floats = bytes.asFloatBuffer();
     }
 
+    /** A view of {@code length} floats of {@code whole} from {@code offset}, owning nothing: closing it frees nothing. */
+    private NativeFloats(NativeFloats whole, long offset, long length) {
+        if (offset < 0 || length <= 0 || offset + length > whole.length) {
+            throw new IllegalArgumentException("floats " + offset + " to " + (offset + length) + " are outside a block of "
+                    + whole.length);
+        }
+        this.length = length;
+        this.block = null;
+        this.pointer = new Shifted(whole.pointer, offset, length);
+        this.bytes = pointer.asByteBuffer().order(ByteOrder.nativeOrder());
+        this.floats = bytes.asFloatBuffer();
+    }
+
+    /** The floats {@code offset} to {@code offset + length} of this block, as a view that shares its memory. */
+    NativeFloats slice(long offset, long length) {
+        return new NativeFloats(this, offset, length);
+    }
+
     static NativeFloats of(float[] values) {
         NativeFloats floats = new NativeFloats(values.length);
         floats.pointer.put(values, 0, values.length);
@@ -74,10 +92,12 @@ final class NativeFloats implements AutoCloseable {
 
     @Override
     public void close() {
-        block.close();
+        if (block != null) {
+            block.close();
+        }
     }
 
-    /** A view of {@code length} floats from {@code floats} into {@code base}, owning nothing. */
+    /** A pointer to {@code length} floats from {@code floats} into {@code base}, owning nothing. */
     private static final class Shifted extends FloatPointer {
         Shifted(FloatPointer base, long floats, long length) {
             super(base);

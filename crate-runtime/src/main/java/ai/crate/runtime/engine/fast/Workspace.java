@@ -9,7 +9,8 @@ import java.util.List;
  * The off-heap activations of one forward pass for up to {@code capacity} images, plus per-worker scratch (attention
  * kernels and scores with their row sums, one image's patches) and per-worker OpenBLAS handles. A workspace serves one
  * call at a time; the engine keeps a pool of them so concurrent callers never share one, and steady-state calls
- * allocate nothing.
+ * allocate nothing. {@link #group} views the activations from one image on, for a worker that runs a whole pass over
+ * a group of the batch's images on its own.
  */
 final class Workspace implements AutoCloseable {
     final int capacity;
@@ -31,11 +32,19 @@ final class Workspace implements AutoCloseable {
     final float[][][] tracedClassToken;
     final Blas[] blas;
     final SymmetricAttention[] attention;
+    /** Whether this is a {@link #group} view, whose passes run on one worker. */
+    final boolean group;
     private final List<NativeFloats> blocks = new ArrayList<>();
+    private final CrateConfig config;
+    /** The group views made so far, by first image. */
+    private final Workspace[] groups;
     private FastEngine.Pass pass;
 
     Workspace(CrateConfig config, int capacity, int workers) {
+        this.config = config;
         this.capacity = capacity;
+        this.group = false;
+        this.groups = new Workspace[capacity];
         long rows = (long) capacity * config.tokens();
         patches = keep(new NativeFloats((long) capacity * config.numPatches() * config.patchDim()));
         z = keep(new NativeFloats(rows * config.dim()));
@@ -63,6 +72,40 @@ final class Workspace implements AutoCloseable {
             blas[i] = new Blas();
             attention[i] = new SymmetricAttention(t, config.dimHead());
         }
+    }
+
+    /** A view of {@code whole}'s activations from image {@code firstImage} on, sharing its per-worker scratch. */
+    private Workspace(Workspace whole, int firstImage) {
+        this.config = whole.config;
+        this.capacity = whole.capacity - firstImage;
+        this.group = true;
+        this.groups = new Workspace[0];
+        long rows = (long) capacity * config.tokens();
+        long firstRow = (long) firstImage * config.tokens();
+        long patchFloats = (long) config.numPatches() * config.patchDim();
+        patches = whole.patches.slice(firstImage * patchFloats, capacity * patchFloats);
+        z = whole.z.slice(firstRow * config.dim(), rows * config.dim());
+        x = whole.x.slice(firstRow * config.dim(), rows * config.dim());
+        w = whole.w.slice(firstRow * config.innerDim(), rows * config.innerDim());
+        concat = whole.concat.slice(firstRow * config.innerDim(), rows * config.innerDim());
+        pooled = whole.pooled.slice((long) firstImage * config.dim(), (long) capacity * config.dim());
+        logits = whole.logits.slice((long) firstImage * config.numClasses(), (long) capacity * config.numClasses());
+        scores = whole.scores;
+        scoreStride = whole.scoreStride;
+        rowSums = whole.rowSums;
+        patchScratch = whole.patchScratch;
+        traced = whole.traced;
+        tracedClassToken = whole.tracedClassToken;
+        blas = whole.blas;
+        attention = whole.attention;
+    }
+
+    /** The view of this workspace's activations from image {@code firstImage} on, made on first use. */
+    Workspace group(int firstImage) {
+        if (groups[firstImage] == null) {
+            groups[firstImage] = new Workspace(this, firstImage);
+        }
+        return groups[firstImage];
     }
 
     /** The reusable steps of a forward pass on this workspace, created on first use. */

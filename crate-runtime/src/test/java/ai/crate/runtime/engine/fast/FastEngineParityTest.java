@@ -71,11 +71,23 @@ class FastEngineParityTest {
         System.out.println("FastEngineParityTest seed " + SEED + " (" + name + ")");
         CrateWeights weights = weights(fixture, checkpoint);
         CrateConfig config = weights.config();
-        int[] batches = fixture.equals("large") ? new int[] {1} : new int[] {1, 3};
+        int[] batches = fixture.equals("large") ? new int[] {1} : new int[] {1, 3, 4};
         try (ReferenceEngine reference = new ReferenceEngine(weights, new EngineOptions(2));
                 FastEngine fast = new FastEngine(weights, new EngineOptions(2))) {
             for (int batch : batches) {
                 float[] images = randomImages(config, batch, SEED + batch);
+                Fixtures.assertLogitsMatch(fast.forward(images, batch), reference.forward(images, batch));
+            }
+        }
+    }
+
+    @Test
+    void batchesSplitIntoUnevenGroupsOfImagesMatchTheReferenceEngine() throws Exception {
+        CrateWeights weights = weights("nonsquare", "checkpoint.pth.tar");
+        try (ReferenceEngine reference = new ReferenceEngine(weights, new EngineOptions(2));
+                FastEngine fast = new FastEngine(weights, new EngineOptions(2))) {
+            for (int batch : new int[] {9, 8, 2, 5}) {
+                float[] images = randomImages(weights.config(), batch, SEED + 200 + batch);
                 Fixtures.assertLogitsMatch(fast.forward(images, batch), reference.forward(images, batch));
             }
         }

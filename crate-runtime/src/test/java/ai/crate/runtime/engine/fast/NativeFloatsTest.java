@@ -8,8 +8,12 @@ import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Blocks start on cache lines at different offsets within a page, and hold exactly what is put in them. */
+/**
+ * Blocks start on cache lines at different offsets within a page, and hold exactly what is put in them; slices share
+ * their block's memory and refuse ranges outside it.
+ */
 class NativeFloatsTest {
     @Test
     void consecutiveBlocksStartOnCacheLinesAtDifferentPageOffsets() {
@@ -43,6 +47,31 @@ class NativeFloatsTest {
             block.put(999, new float[] {42f}, 0, 1);
             assertThat(block.bytes().getFloat(999 * 4)).isEqualTo(42f);
             assertThat(block.pointer().get(999)).isEqualTo(42f);
+        }
+    }
+
+    @Test
+    void aSliceSharesItsBlocksMemoryFromItsOffset() {
+        try (NativeFloats block = new NativeFloats(100)) {
+            NativeFloats slice = block.slice(40, 60);
+            slice.put(0, new float[] {1.5f, 2.5f}, 0, 2);
+            assertThat(block.bytes().getFloat(40 * 4)).isEqualTo(1.5f);
+            assertThat(block.pointer().get(41)).isEqualTo(2.5f);
+            block.put(99, new float[] {9f}, 0, 1);
+            assertThat(slice.bytes().getFloat(59 * 4)).isEqualTo(9f);
+            assertThat(slice.pointer().address()).isEqualTo(block.pointer().address() + 40 * 4);
+            assertThat(slice.bytes().capacity()).isEqualTo(60 * 4);
+            slice.close();
+            assertThat(block.bytes().getFloat(40 * 4)).as("closing a slice frees nothing").isEqualTo(1.5f);
+        }
+    }
+
+    @Test
+    void aSliceOutsideItsBlockIsRefused() {
+        try (NativeFloats block = new NativeFloats(100)) {
+            assertThatThrownBy(() -> block.slice(40, 61)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("40 to 101").hasMessageContaining("block of 100");
+            assertThatThrownBy(() -> block.slice(-1, 10)).isInstanceOf(IllegalArgumentException.class);
         }
     }
 }
