@@ -464,8 +464,8 @@ public final class FastEngine implements CrateEngine {
     }
 
     /**
-     * Patch tokens of one image, gathered on the heap, normalised without affine (folded into the product) and copied
-     * into {@code patches} in one bulk write.
+     * Patch tokens of image {@code source} of {@code images}, gathered on the heap, normalised without affine (folded
+     * into the product) and copied into image {@code image}'s place in {@code patches} in one bulk write.
      */
     private void patchify(Workspace ws, int worker, float[] images, int source, int image) {
         float[] out = ws.patchScratch[worker];
