@@ -12,8 +12,8 @@ import java.util.Locale;
 /**
  * The canary of a model update: the candidate and the serving model classify the same recent frames of this
  * device's cameras; the candidate passes when its top-1 agrees with the serving model's on at least
- * {@code minAgreement} of them, its median time per frame is at most {@code maxLatencyRatio} times the serving
- * model's, and every logit is finite.
+ * {@code minAgreement} of them, its median time per frame (the two models timed in turns, frame by frame) is at most
+ * {@code maxLatencyRatio} times the serving model's, and every logit is finite.
  */
 final class Canary {
     private Canary() {
@@ -29,18 +29,26 @@ final class Canary {
             return new Result(false, 0, 0, frames.size(), "only " + frames.size() + " recent frames to try the"
                     + " candidate on, the canary needs " + minFrames);
         }
-        long[][] nanos = new long[2][frames.size()];
-        int[] currentTop = classify(current, frames, nanos[0]);
-        int[] candidateTop = classify(candidate, frames, nanos[1]);
-        if (candidateTop == null) {
+        Trial serving = new Trial(current, frames.size());
+        Trial trial = new Trial(candidate, frames.size());
+        serving.warmUp(frames.get(0));
+        trial.warmUp(frames.get(0));
+        boolean finite = true;
+        for (int i = 0; i < frames.size(); i++) {
+            serving.classify(frames.get(i), i);
+            finite &= trial.classify(frames.get(i), i);
+        }
+        if (!finite) {
             return new Result(false, 0, 0, frames.size(), "the candidate produced a logit that is not finite");
         }
+        int[] currentTop = serving.top;
+        int[] candidateTop = trial.top;
         int agree = 0;
         for (int i = 0; i < frames.size(); i++) {
             agree += currentTop[i] == candidateTop[i] ? 1 : 0;
         }
         double agreement = (double) agree / frames.size();
-        double ratio = (double) median(nanos[1]) / Math.max(1, median(nanos[0]));
+        double ratio = (double) median(trial.nanos) / Math.max(1, median(serving.nanos));
         String figures = String.format(Locale.ROOT, "top-1 agreement %.3f (at least %.3f), latency %.2fx (at most"
                 + " %.2fx) on %d recent frames", agreement, minAgreement, ratio, maxLatencyRatio, frames.size());
         if (agreement < minAgreement || ratio > maxLatencyRatio) {
@@ -50,32 +58,49 @@ final class Canary {
     }
 
     /**
-     * Top-1 of each frame (null if a logit is not finite), and each frame's engine time in {@code nanos}, after one
-     * untimed warm-up call (a fresh engine's first call pays for its buffers).
+     * One model's side of the canary: each frame's top-1 and engine time. The two sides take turns frame by frame, so
+     * that a busy moment of the device (its cameras, the serving loop, other processes) slows both alike instead of
+     * only the side that happened to run then.
      */
-    private static int[] classify(Serving serving, List<DecodedImage> frames, long[] nanos) {
-        PreprocessSpec spec = new PreprocessSpec(serving.model().preprocessing(), ResizeMode.SHORTER_SIDE);
-        FastPreprocessor preprocessor = new FastPreprocessor(spec);
-        int classes = serving.model().config().numClasses();
-        int[] top = new int[frames.size()];
-        float[] one = new float[spec.imageFloats()];
-        preprocessor.preprocess(frames.get(0), one, 0);
-        serving.engine().forward(one, 1);
-        for (int i = 0; i < frames.size(); i++) {
-            preprocessor.preprocess(frames.get(i), one, 0);
+    private static final class Trial {
+        private final Serving serving;
+        private final FastPreprocessor preprocessor;
+        private final int classes;
+        private final float[] one;
+        final int[] top;
+        final long[] nanos;
+
+        Trial(Serving serving, int frames) {
+            this.serving = serving;
+            PreprocessSpec spec = new PreprocessSpec(serving.model().preprocessing(), ResizeMode.SHORTER_SIDE);
+            this.preprocessor = new FastPreprocessor(spec);
+            this.classes = serving.model().config().numClasses();
+            this.one = new float[spec.imageFloats()];
+            this.top = new int[frames];
+            this.nanos = new long[frames];
+        }
+
+        /** One untimed call: a fresh engine's first call pays for its buffers. */
+        void warmUp(DecodedImage frame) {
+            preprocessor.preprocess(frame, one, 0);
+            serving.engine().forward(one, 1);
+        }
+
+        /** Classifies frame {@code i}, timing the engine; false if a logit is not finite. */
+        boolean classify(DecodedImage frame, int i) {
+            preprocessor.preprocess(frame, one, 0);
             long start = System.nanoTime();
             float[] logits = serving.engine().forward(one, 1);
             nanos[i] = System.nanoTime() - start;
             int best = 0;
+            boolean finite = true;
             for (int c = 0; c < classes; c++) {
-                if (!Float.isFinite(logits[c])) {
-                    return null;
-                }
+                finite &= Float.isFinite(logits[c]);
                 best = logits[c] > logits[best] ? c : best;
             }
             top[i] = best;
+            return finite;
         }
-        return top;
     }
 
     private static long median(long[] values) {
