@@ -1,9 +1,11 @@
 package ai.crate.calibration;
 
 /**
- * Counts of one activation's magnitudes in {@value #BINS} equal bins over {@code [0, range)}. The range starts at the
- * first values' largest magnitude and doubles (pairs of bins merge, exactly) whenever a larger one arrives, so one
- * pass over the data suffices. Thread-safe.
+ * Counts of one activation's magnitudes in {@value #BINS} equal bins over {@code [0, range)}. The range is a power of
+ * two above every value seen: it starts above the first values and doubles (pairs of bins merge) whenever a value
+ * reaches it, so one pass over the data suffices. With power-of-two ranges every bin index is computed exactly, and a
+ * merged bin holds what binning at the wider range would have put there, so the histogram does not depend on the
+ * order of its values: observers that engines call from several threads at once give the same counts. Thread-safe.
  */
 final class ActivationHistogram {
     static final int BINS = 2048;
@@ -44,10 +46,10 @@ final class ActivationHistogram {
             return;
         }
         if (range == 0) {
-            range = needed;
+            range = Math.scalb(1.0, Math.getExponent(needed) + 1);
             return;
         }
-        while (needed > range) {
+        while (needed >= range) {
             for (int i = 0; i < BINS / 2; i++) {
                 counts[i] = counts[2 * i] + counts[2 * i + 1];
             }

@@ -16,12 +16,35 @@ class CalibrationMethodTest {
         histogram.add(new float[] {-3f}, 0, 1);
         long[] counts = histogram.counts();
         assertThat(histogram.binWidth()).isEqualTo(4.0 / ActivationHistogram.BINS);
-        assertThat(counts[ActivationHistogram.BINS / 4 - 1]).isEqualTo(1);
+        assertThat(counts[ActivationHistogram.BINS / 4]).isEqualTo(1);
         assertThat(counts[ActivationHistogram.BINS / 8]).isEqualTo(1);
         assertThat(counts[ActivationHistogram.BINS / 16]).isEqualTo(1);
         assertThat(counts[3 * ActivationHistogram.BINS / 4]).isEqualTo(1);
         assertThat(histogram.total()).isEqualTo(4);
         assertThat(histogram.max()).isEqualTo(3.0);
+    }
+
+    @Test
+    void theCountsDoNotDependOnTheOrderOfTheValues() {
+        SplittableRandom random = new SplittableRandom(11);
+        float[][] chunks = new float[6][];
+        for (int c = 0; c < chunks.length; c++) {
+            chunks[c] = new float[500];
+            double spread = Math.pow(3, c);
+            for (int i = 0; i < chunks[c].length; i++) {
+                chunks[c][i] = (float) (random.nextGaussian() * spread);
+            }
+        }
+        chunks[2][7] = 8f;
+        ActivationHistogram rising = new ActivationHistogram("rising");
+        ActivationHistogram falling = new ActivationHistogram("falling");
+        for (int c = 0; c < chunks.length; c++) {
+            rising.add(chunks[c], 0, chunks[c].length);
+            falling.add(chunks[chunks.length - 1 - c], 0, chunks[c].length);
+        }
+        assertThat(falling.binWidth()).isEqualTo(rising.binWidth());
+        assertThat(falling.counts()).containsExactly(rising.counts());
+        assertThat(falling.max()).isEqualTo(rising.max());
     }
 
     @Test

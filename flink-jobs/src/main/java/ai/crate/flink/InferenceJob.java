@@ -3,7 +3,6 @@ package ai.crate.flink;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -20,9 +19,9 @@ import java.util.function.UnaryOperator;
  * kept) → {@link InferenceOperator} (patchify, micro-batch, CRATE) → {@code predictions} and {@code sparse-codes};
  * unusable records → {@code frames-dlq} with the reason. Versions announced on {@code model-updates} are broadcast to
  * every inference subtask and hot-swapped; model events go to {@code fleet-status}, drift events to {@code drift}.
- * Checkpointing is on; the sinks are transactional ({@code EXACTLY_ONCE}, read them with
- * {@code isolation.level=read_committed}) unless {@code --delivery at-least-once}. Event time is the frames' capture
- * time.
+ * Checkpointing is on; one sink writes all of these topics, transactionally ({@code EXACTLY_ONCE}, one transaction per
+ * checkpoint for all topics; read them with {@code isolation.level=read_committed}) unless {@code --delivery
+ * at-least-once}. Event time is the frames' capture time.
  *
  * <p>Exactly-once is refused on a Kafka cluster whose transaction protocol is version 2
  * ({@link TransactionVersionCheck}). The transaction timeout (default 60 s) must exceed the checkpoint interval plus
@@ -71,23 +70,14 @@ public final class InferenceJob {
         DataStream<ModelAnnouncement> updates = env.fromSource(updatesSource(options),
                         WatermarkStrategy.noWatermarks(), "model-updates")
                 .uid("model-updates-source").setParallelism(1);
-        SingleOutputStreamOperator<KeyedRecord> predictions = beforeInference.apply(frames)
+        SingleOutputStreamOperator<KeyedRecord> outputs = beforeInference.apply(frames)
                 .keyBy(frame -> frame.cameraId)
                 .connect(updates.broadcast())
                 .transform("crate-inference", TypeInformation.of(KeyedRecord.class), new InferenceOperator(options))
                 .uid("crate-inference");
-        predictions.sinkTo(sink(options, options.predictionsTopic(), "predictions")).name("predictions")
-                .uid("predictions-sink");
-        predictions.getSideOutput(InferenceOperator.DLQ).sinkTo(sink(options, options.dlqTopic(), "dlq"))
-                .name("frames-dlq").uid("dlq-sink");
-        predictions.getSideOutput(InferenceOperator.FLEET).sinkTo(sink(options, options.fleetTopic(), "fleet"))
-                .name("fleet-status").uid("fleet-sink");
-        predictions.getSideOutput(InferenceOperator.DRIFT).sinkTo(sink(options, options.driftTopic(), "drift"))
-                .name("drift").uid("drift-sink");
-        if (options.codes().enabled()) {
-            predictions.getSideOutput(InferenceOperator.CODES)
-                    .sinkTo(sink(options, options.codes().topic(), "codes")).name("sparse-codes").uid("codes-sink");
-        }
+        outputs.sinkTo(KafkaSinks.toEachRecordsTopic(options.bootstrap(), options.delivery(),
+                        "crate-" + options.groupId() + "-outputs", options.transactionTimeoutMillis()))
+                .name("outputs").uid("outputs-sink");
     }
 
     /**
@@ -127,10 +117,5 @@ public final class InferenceJob {
             builder.setBounded(OffsetsInitializer.latest());
         }
         return builder.build();
-    }
-
-    private static KafkaSink<KeyedRecord> sink(InferenceOptions options, String topic, String name) {
-        return KafkaSinks.to(options.bootstrap(), topic, options.delivery(), "crate-" + options.groupId() + "-" + name,
-                options.transactionTimeoutMillis());
     }
 }

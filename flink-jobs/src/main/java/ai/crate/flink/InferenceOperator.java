@@ -27,7 +27,6 @@ import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.util.OutputTag;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -44,32 +43,27 @@ import java.util.concurrent.ScheduledFuture;
  * has waited {@code maxWait} ms since the job read it (time queued behind the previous batch counts), a checkpoint
  * barrier comes (so no frame is ever held in state) or the input ends; then they are decoded and prepared into the
  * current model's reused batch on as many threads as the engine has (those cores are idle between two passes) and the
- * batch goes through the engine. Frames that cannot be decoded or have the wrong size go to {@link #DLQ} with the
- * reason.
+ * batch goes through the engine. Frames that cannot be decoded or have the wrong size go to the dead-letter topic
+ * with the reason.
  *
  * <p>Input 2 is the broadcast {@code model-updates} stream. Each announced version is verified, loaded and warmed
  * on a background thread ({@link ModelSwitcher}); the stream thread swaps it in between two batches, so each camera
  * changes version at one point and every prediction names the version that made it. A version that fails to load or
- * verify is reported on {@link #FLEET} and the current one keeps serving. The active and pending versions are in
+ * verify is reported on the fleet-status topic and the current one keeps serving. The active and pending versions are in
  * operator state: a restart resumes on them.
  *
  * <p>White-box telemetry: one frame in {@code --telemetry-every} per camera is measured; the figures feed per-camera
  * gauges and, when the model carries a white-box reference, a drift detector per camera whose start and end go to
- * {@link #DRIFT}.
+ * the drift topic.
+ *
+ * <p>Every output (predictions, sparse codes, dead letters, fleet and drift events) is one stream of
+ * {@link KeyedRecord}s that name their topic, for one sink: one transaction per checkpoint instead of one per topic.
  *
  * <p>Each subtask has its own model and engine: engines are not shared across slots, so a slot's batches never wait
  * for another's.
  */
 public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         implements TwoInputStreamOperator<FrameEvent, ModelAnnouncement, KeyedRecord> {
-    /** Records for the dead-letter topic. */
-    public static final OutputTag<KeyedRecord> DLQ = new OutputTag<>("frames-dlq") { };
-    /** Sparse codes ({@code crate.codes.v1.SparseCodes}) for the {@code sparse-codes} topic. */
-    public static final OutputTag<KeyedRecord> CODES = new OutputTag<>("sparse-codes") { };
-    /** Model events for the {@code fleet-status} topic. */
-    public static final OutputTag<KeyedRecord> FLEET = new OutputTag<>("fleet-status") { };
-    /** Drift events for the {@code drift} topic. */
-    public static final OutputTag<KeyedRecord> DRIFT = new OutputTag<>("drift") { };
     private static final long serialVersionUID = 1L;
     private static final long POLL_MILLIS = 50;
     private static final long GRACE_MILLIS = 5;
@@ -358,7 +352,7 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
     }
 
     private void fleetEvent(String json) {
-        output.collect(FLEET, new StreamRecord<>(KeyedRecord.json(source, json)));
+        output.collect(new StreamRecord<>(KeyedRecord.json(options.fleetTopic(), source, json)));
     }
 
     private void flush() {
@@ -394,15 +388,16 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         for (int i = 0; i < n; i++) {
             Pending p = pending.get(i);
             String json = predictionJson(p, TopK.of(logits, i * classes, classes, options.topK()), inference, n, now);
-            output.collect(new StreamRecord<>(KeyedRecord.json(p.frame().cameraId, json), p.timestamp()));
+            output.collect(new StreamRecord<>(KeyedRecord.json(options.predictionsTopic(), p.frame().cameraId, json),
+                    p.timestamp()));
             if (codes != null) {
                 emitCodes(p, observer.layerOutput(i), observer.layerTokens(i));
             }
             if (observer.measured(i)) {
                 telemetry.record(p.frame().cameraId, observer.codingRates(i), observer.sparsities(i));
                 drift.observe(p.frame().cameraId, observer.codingRates(i), observer.sparsities(i), now)
-                        .ifPresent(event -> output.collect(DRIFT, new StreamRecord<>(
-                                KeyedRecord.json(p.frame().cameraId, event), p.timestamp())));
+                        .ifPresent(event -> output.collect(new StreamRecord<>(
+                                KeyedRecord.json(options.driftTopic(), p.frame().cameraId, event), p.timestamp())));
             }
             latencyMillis.update(Math.max(0, now - p.frame().receivedMillis));
         }
@@ -441,7 +436,8 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         byte[] message = codes.encode(zNext, tokens, config.dim(), codesLayer)
                 .setCameraId(f.cameraId).setSeq(f.seq).setCaptureTimeUs(f.captureMicros).setModelName(serving.name())
                 .setModelVersion(serving.version()).build().toByteArray();
-        output.collect(CODES, new StreamRecord<>(new KeyedRecord(f.cameraId, message), p.timestamp()));
+        output.collect(new StreamRecord<>(new KeyedRecord(options.codes().topic(), f.cameraId, message),
+                p.timestamp()));
     }
 
     private float[] exactCopy(ImageBatch batch, int length) {
@@ -467,7 +463,8 @@ public final class InferenceOperator extends AbstractStreamOperator<KeyedRecord>
         }
         root.put("origin", frame.origin);
         root.put("reason", reason);
-        output.collect(DLQ, new StreamRecord<>(KeyedRecord.json(frame.cameraId, root.toString()), timestamp));
+        output.collect(new StreamRecord<>(KeyedRecord.json(options.dlqTopic(), frame.cameraId, root.toString()),
+                timestamp));
         deadLetters.inc();
     }
 

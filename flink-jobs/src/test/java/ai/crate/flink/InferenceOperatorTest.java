@@ -8,7 +8,6 @@ import org.apache.flink.api.common.functions.util.ListCollector;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
-import org.apache.flink.util.OutputTag;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,7 +61,7 @@ class InferenceOperatorTest {
             harness.open();
             assertThat(versionsOf(predict(harness, frames, 2, 3))).containsExactly("2", "2");
             harness.setProcessingTime(harness.getProcessingTime() + 1000);
-            assertThat(records(harness, InferenceOperator.FLEET)).as("nothing to report").isEmpty();
+            assertThat(records(harness, OPTIONS.fleetTopic())).as("nothing to report").isEmpty();
         }
 
         Path away = Files.move(version2, temp.resolve("crate-shapes-2-away"));
@@ -154,9 +153,9 @@ class InferenceOperatorTest {
                      harness(EVERY_FRAME)) {
             harness.open();
             predict(harness, plain, 0, 119);
-            assertThat(records(harness, InferenceOperator.DRIFT)).as("60 frames of each camera, unshifted").isEmpty();
+            assertThat(records(harness, OPTIONS.driftTopic())).as("60 frames of each camera, unshifted").isEmpty();
             predict(harness, shifted, 0, 79);
-            List<JsonNode> events = records(harness, InferenceOperator.DRIFT);
+            List<JsonNode> events = records(harness, OPTIONS.driftTopic());
             assertOneEventPerCamera(events, "drift-started");
             for (JsonNode event : events) {
                 assertThat(event.get("distance").asDouble()).isGreaterThan(event.get("threshold").asDouble());
@@ -175,7 +174,7 @@ class InferenceOperatorTest {
                      harness(EVERY_FRAME)) {
             harness.open();
             predict(harness, shifted, 0, 79);
-            assertOneEventPerCamera(records(harness, InferenceOperator.DRIFT), "drift-started");
+            assertOneEventPerCamera(records(harness, OPTIONS.driftTopic()), "drift-started");
             drifting = harness.snapshot(1, 1);
         }
         try (TestFrames shifted = new TestFrames(80, ShapesDomain.SHIFTED);
@@ -185,7 +184,7 @@ class InferenceOperatorTest {
             harness.initializeState(drifting);
             harness.open();
             predict(harness, shifted, 0, 79);
-            assertThat(records(harness, InferenceOperator.DRIFT)).as("a drift that goes on is not reported again")
+            assertThat(records(harness, OPTIONS.driftTopic())).as("a drift that goes on is not reported again")
                     .isEmpty();
             OperatorSubtaskState stillDrifting = harness.snapshot(2, 2);
             harness.close();
@@ -194,7 +193,7 @@ class InferenceOperatorTest {
                 restored.initializeState(stillDrifting);
                 restored.open();
                 predict(restored, plain, 0, 79);
-                assertOneEventPerCamera(records(restored, InferenceOperator.DRIFT), "drift-ended");
+                assertOneEventPerCamera(records(restored, OPTIONS.driftTopic()), "drift-ended");
             }
         }
     }
@@ -235,13 +234,7 @@ class InferenceOperatorTest {
 
     private static List<JsonNode> predictions(TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement,
             KeyedRecord> harness) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        for (Object element : harness.getOutput()) {
-            if (element instanceof StreamRecord<?> record) {
-                out.add(KafkaTestTopics.JSON.readTree(((KeyedRecord) record.getValue()).value));
-            }
-        }
-        return out;
+        return records(harness, OPTIONS.predictionsTopic());
     }
 
     /** One {@code event} for each of the two cameras, and nothing else. */
@@ -282,22 +275,22 @@ class InferenceOperatorTest {
     private static List<JsonNode> awaitEvents(TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement,
             KeyedRecord> harness, int count) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
-        List<JsonNode> events = records(harness, InferenceOperator.FLEET);
+        List<JsonNode> events = records(harness, OPTIONS.fleetTopic());
         while (events.size() < count && System.nanoTime() < deadline) {
             harness.setProcessingTime(harness.getProcessingTime() + 100);
             Thread.sleep(20);
-            events = records(harness, InferenceOperator.FLEET);
+            events = records(harness, OPTIONS.fleetTopic());
         }
         return events;
     }
 
+    /** The JSON records the operator has sent to {@code topic} so far. */
     private static List<JsonNode> records(TwoInputStreamOperatorTestHarness<FrameEvent, ModelAnnouncement,
-            KeyedRecord> harness, OutputTag<KeyedRecord> tag) throws Exception {
+            KeyedRecord> harness, String topic) throws Exception {
         List<JsonNode> out = new ArrayList<>();
-        var side = harness.getSideOutput(tag);
-        if (side != null) {
-            for (StreamRecord<KeyedRecord> record : side) {
-                out.add(KafkaTestTopics.JSON.readTree(record.getValue().value));
+        for (Object element : harness.getOutput()) {
+            if (element instanceof StreamRecord<?> record && topic.equals(((KeyedRecord) record.getValue()).topic)) {
+                out.add(KafkaTestTopics.JSON.readTree(((KeyedRecord) record.getValue()).value));
             }
         }
         return out;

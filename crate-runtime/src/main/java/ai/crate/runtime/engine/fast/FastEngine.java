@@ -147,16 +147,16 @@ public final class FastEngine implements CrateEngine {
     }
 
     /**
-     * One pass over the batch. When the workers can take groups of whole images of (nearly) equal size, and no
-     * observer wants per-layer tensors, each runs the whole pass over its group on its own, with no hand-over between
-     * steps: 8-10% faster than splitting every step across the workers, which is what smaller batches get.
+     * One pass over the batch. When the workers can take groups of whole images of (nearly) equal size, each runs the
+     * whole pass over its group on its own, with no hand-over between steps (its observer calls included): 8-10%
+     * faster than splitting every step across the workers, which is what smaller batches get.
      */
     private void run(Workspace ws, float[] images, int batch, float[] logits, LayerObserver observer) {
         Pass pass = ws.pass(this);
         int threads = pool.threads();
         boolean groups = threads > 1 && batch >= threads && (batch % threads == 0 || batch >= 4 * threads);
-        if (groups && !observer.wantsLayers()) {
-            pass.forwardInGroups(images, batch, threads, logits);
+        if (groups) {
+            pass.forwardInGroups(images, batch, threads, logits, observer);
         } else {
             pass.forward(images, 0, batch, logits, observer);
         }
@@ -187,6 +187,7 @@ public final class FastEngine implements CrateEngine {
         private float gemmBeta;
         private RowEpilogue gemmEpilogue;
         private float[] groupLogits;
+        private LayerObserver groupObserver;
         private int groupBatch;
         private int groupCount;
 
@@ -276,15 +277,23 @@ public final class FastEngine implements CrateEngine {
             };
             groupPass = (worker, group) -> {
                 int first = groupStart(groupBatch, groupCount, group);
-                Pass solo = ws.group(first).pass(FastEngine.this);
+                Workspace view = ws.group(first);
+                Pass solo = view.pass(FastEngine.this);
                 solo.soloWorker = worker;
-                solo.forward(images, first, groupStart(groupBatch, groupCount, group + 1) - first, groupLogits,
-                        LayerObserver.NONE);
+                try {
+                    solo.forward(images, first, groupStart(groupBatch, groupCount, group + 1) - first, groupLogits,
+                            view.observer.of(groupObserver));
+                } finally {
+                    view.observer.clear();
+                }
             };
         }
 
-        /** Splits the batch into {@code groups} groups of images whose sizes differ by one at most, a pass each. */
-        void forwardInGroups(float[] newImages, int newBatch, int groups, float[] logits) {
+        /**
+         * Splits the batch into {@code groups} groups of images whose sizes differ by one at most, a pass each; each
+         * group's worker calls {@code observer} for its own images.
+         */
+        void forwardInGroups(float[] newImages, int newBatch, int groups, float[] logits, LayerObserver observer) {
             groupBatch = newBatch;
             groupCount = groups;
             for (int g = 0; g < groups; g++) {
@@ -292,11 +301,13 @@ public final class FastEngine implements CrateEngine {
             }
             images = newImages;
             groupLogits = logits;
+            groupObserver = observer;
             try {
                 pool.run(groups, groupPass);
             } finally {
                 images = null;
                 groupLogits = null;
+                groupObserver = null;
             }
         }
 

@@ -34,6 +34,8 @@ final class Workspace implements AutoCloseable {
     final SymmetricAttention[] attention;
     /** Whether this is a {@link #group} view, whose passes run on one worker. */
     final boolean group;
+    /** For a group view, the batch's observer with the group's image numbers; null on a whole workspace. */
+    final ShiftedObserver observer;
     private final List<NativeFloats> blocks = new ArrayList<>();
     private final CrateConfig config;
     /** The group views made so far, by first image. */
@@ -44,6 +46,7 @@ final class Workspace implements AutoCloseable {
         this.config = config;
         this.capacity = capacity;
         this.group = false;
+        this.observer = null;
         this.groups = new Workspace[capacity];
         long rows = (long) capacity * config.tokens();
         patches = keep(new NativeFloats((long) capacity * config.numPatches() * config.patchDim()));
@@ -74,11 +77,15 @@ final class Workspace implements AutoCloseable {
         }
     }
 
-    /** A view of {@code whole}'s activations from image {@code firstImage} on, sharing its per-worker scratch. */
+    /**
+     * A view of {@code whole}'s activations from image {@code firstImage} on, sharing its per-worker scratch; its
+     * copies for observers are its own, as groups hand theirs over at the same time.
+     */
     private Workspace(Workspace whole, int firstImage) {
         this.config = whole.config;
         this.capacity = whole.capacity - firstImage;
         this.group = true;
+        this.observer = new ShiftedObserver(firstImage);
         this.groups = new Workspace[0];
         long rows = (long) capacity * config.tokens();
         long firstRow = (long) firstImage * config.tokens();
@@ -94,8 +101,8 @@ final class Workspace implements AutoCloseable {
         scoreStride = whole.scoreStride;
         rowSums = whole.rowSums;
         patchScratch = whole.patchScratch;
-        traced = whole.traced;
-        tracedClassToken = whole.tracedClassToken;
+        traced = new float[3][capacity][];
+        tracedClassToken = new float[3][capacity][];
         blas = whole.blas;
         attention = whole.attention;
     }

@@ -124,6 +124,56 @@ class FastEngineObserverTest {
         assertThat(rows).hasSize(4).allSatisfy((key, zNext) -> assertThat(zNext).hasSize(config.dim()));
     }
 
+    @Test
+    void batchesRunInGroupsOfImagesHandEachImageOverUnderItsOwnNumber() throws Exception {
+        CrateConfig config = CrateConfig.builder().imageSize(16, 24).patchSize(4, 8).numClasses(6).dim(24).depth(3)
+                .heads(3).dimHead(8).pool(Pool.CLS).build();
+        CrateWeights weights = FixtureWeights.weights(config);
+        int batch = 9;
+        float[] images = FixtureWeights.values("input", batch * 3 * 16 * 24, 2f, 0f);
+        Map<String, LayerTensors> grouped = new ConcurrentHashMap<>();
+        Map<String, LayerTensors> single = new ConcurrentHashMap<>();
+        float[] groupedLogits;
+        float[] singleLogits;
+        try (FastEngine groups = new FastEngine(weights, new EngineOptions(2));
+                FastEngine oneWorker = new FastEngine(weights, new EngineOptions(1))) {
+            groupedLogits = groups.forward(images, batch, codesAndOneMeasuredImage(config, grouped));
+            singleLogits = oneWorker.forward(images, batch, codesAndOneMeasuredImage(config, single));
+        }
+        assertThat(groupedLogits).containsExactly(singleLogits, within(1e-5f));
+        assertThat(grouped.keySet()).isEqualTo(single.keySet()).hasSize(batch - 1 + config.depth());
+        single.forEach((key, expected) -> {
+            LayerTensors actual = grouped.get(key);
+            assertThat(actual.tokens()).as(key).isEqualTo(expected.tokens());
+            assertThat(actual.w()).as(key).containsExactly(expected.w(), within(1e-5f));
+            assertThat(actual.zHalf()).as(key).containsExactly(expected.zHalf(), within(1e-5f));
+            assertThat(actual.zNext()).as(key).containsExactly(expected.zNext(), within(1e-5f));
+        });
+        assertThat(grouped.get("6/1").tokens()).isEqualTo(config.tokens());
+        assertThat(grouped.get("2/2").tokens()).isEqualTo(1);
+    }
+
+    /** The inference job's observer: every image's class token at the last layer, and every layer of image 6. */
+    private static LayerObserver codesAndOneMeasuredImage(CrateConfig config, Map<String, LayerTensors> into) {
+        int last = config.depth() - 1;
+        return new LayerObserver() {
+            @Override
+            public boolean wants(int image, int layer) {
+                return layer == last || image == 6;
+            }
+
+            @Override
+            public boolean classTokenOnly(int image, int layer) {
+                return image != 6;
+            }
+
+            @Override
+            public void onLayer(int image, int layer, LayerTensors tensors) {
+                into.put(image + "/" + layer, copy(tensors));
+            }
+        };
+    }
+
     private static LayerTensors copy(LayerTensors t) {
         return new LayerTensors(t.tokens(), t.dim(), t.heads(), t.dimHead(), t.w().clone(), t.zHalf().clone(),
                 t.zNext().clone());
