@@ -61,7 +61,7 @@ final class PipelineBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int DISTINCT_FRAMES = 16;
     private static final int WARMUP_FRAMES = 32;
-    private static final int WARMUP_ROUNDS = 6;
+    private static final int WARMUP_ROUNDS = 10;
     private static final int QUIET_JIT_PERCENT = 5;
     private static final List<String> TOPIC_KINDS = List.of("frames", "predictions", "codes", "dlq", "updates",
             "fleet", "drift");
