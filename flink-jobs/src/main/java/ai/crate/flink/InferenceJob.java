@@ -12,6 +12,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -37,22 +38,30 @@ public final class InferenceJob {
     public static void main(String[] args) throws Exception {
         InferenceOptions options = InferenceOptions.parse(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        build(env, options);
+        Optional<BoundedRun> bounded = build(env, options);
         env.execute("crate-inference");
+        if (bounded.isPresent()) {
+            bounded.get().commit();
+        }
     }
 
-    /** Adds the job to {@code env} (a cluster's, or a local MiniCluster's in tests and the demo). */
-    public static void build(StreamExecutionEnvironment env, InferenceOptions options) {
-        build(env, options, UnaryOperator.identity());
+    /**
+     * Adds the job to {@code env} (a cluster's, or a local MiniCluster's in tests and the demo). With {@code
+     * --bounded}, returns where the run stops: commit it ({@link BoundedRun#commit}) once {@code execute} has returned,
+     * so that a later run under the same group starts after it.
+     */
+    public static Optional<BoundedRun> build(StreamExecutionEnvironment env, InferenceOptions options) {
+        return build(env, options, UnaryOperator.identity());
     }
 
     /**
      * As {@link #build(StreamExecutionEnvironment, InferenceOptions)}, with {@code beforeInference} applied to the
      * frames between the source and the inference operator (tests inject failures there).
      */
-    public static void build(StreamExecutionEnvironment env, InferenceOptions options,
-                             UnaryOperator<DataStream<FrameEvent>> beforeInference) {
+    public static Optional<BoundedRun> build(StreamExecutionEnvironment env, InferenceOptions options,
+                                             UnaryOperator<DataStream<FrameEvent>> beforeInference) {
         TransactionVersionCheck.check(options);
+        Optional<BoundedRun> bounded = options.bounded() ? Optional.of(BoundedRun.at(options)) : Optional.empty();
         Configuration restart = new Configuration();
         restart.setString("restart-strategy.type", "fixed-delay");
         restart.setString("restart-strategy.fixed-delay.attempts", "10");
@@ -62,7 +71,7 @@ public final class InferenceJob {
         env.setParallelism(options.parallelism());
         env.setBufferTimeout(options.bufferTimeoutMillis());
 
-        DataStream<FrameEvent> frames = env.fromSource(frameSource(options),
+        DataStream<FrameEvent> frames = env.fromSource(frameSource(options, bounded),
                         WatermarkStrategy.<FrameEvent>forBoundedOutOfOrderness(Duration.ofSeconds(5))
                                 .withTimestampAssigner((frame, kafkaTime) -> frame.captureMicros > 0
                                         ? frame.captureMicros / 1000 : kafkaTime), "frames")
@@ -78,6 +87,7 @@ public final class InferenceJob {
         outputs.sinkTo(KafkaSinks.toEachRecordsTopic(options.bootstrap(), options.delivery(),
                         "crate-" + options.groupId() + "-outputs", options.transactionTimeoutMillis()))
                 .name("outputs").uid("outputs-sink");
+        return bounded;
     }
 
     /**
@@ -86,7 +96,7 @@ public final class InferenceJob {
      * where the previous one left off instead of predicting the whole retained topic again. A restore from a checkpoint
      * or savepoint takes the offsets in its state, whatever the group committed.
      */
-    private static KafkaSource<FrameEvent> frameSource(InferenceOptions options) {
+    private static KafkaSource<FrameEvent> frameSource(InferenceOptions options, Optional<BoundedRun> bounded) {
         var builder = KafkaSource.<FrameEvent>builder()
                 .setBootstrapServers(options.bootstrap())
                 .setTopics(options.framesTopic())
@@ -95,9 +105,7 @@ public final class InferenceJob {
                 .setProperty("max.partition.fetch.bytes", Integer.toString(32 * 1024 * 1024))
                 .setProperty("isolation.level", "read_committed")
                 .setDeserializer(new FrameDeserializer());
-        if (options.bounded()) {
-            builder.setBounded(OffsetsInitializer.latest());
-        }
+        bounded.ifPresent(run -> builder.setBounded(run.stoppingOffsets()));
         return builder.build();
     }
 

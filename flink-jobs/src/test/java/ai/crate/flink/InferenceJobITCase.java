@@ -277,7 +277,19 @@ class InferenceJobITCase {
                         sent.stream().map(f -> f.getCameraId() + "/" + f.getSeq()).toList());
     }
 
-    /** A new job (no savepoint) over {@code frames-<run>} up to its current end, under the group {@code it-<run>}. */
+    @Test
+    void aBoundedRunOverAFramesTopicThatDoesNotExistIsRefusedNamingIt() {
+        InferenceOptions options = InferenceOptions.parse("--bootstrap", broker.bootstrap(), "--model-uri",
+                MODEL.toString(), "--frames-topic", "no-such-frames", "--delivery", "at-least-once", "--bounded");
+        assertThatThrownBy(() -> InferenceJob.build(StreamExecutionEnvironment.getExecutionEnvironment(), options))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the frames topic 'no-such-frames' does not exist at " + broker.bootstrap());
+    }
+
+    /**
+     * A new job (no savepoint) over {@code frames-<run>} up to its current end, under the group {@code it-<run>},
+     * whose end is committed for the group once the job has finished.
+     */
     private static void runToTheEnd(String run) throws Exception {
         InferenceOptions options = InferenceOptions.parse("--bootstrap", broker.bootstrap(), "--model-uri",
                 MODEL.toString(), "--frames-topic", "frames-" + run, "--predictions-topic", "predictions-" + run,
@@ -285,8 +297,9 @@ class InferenceJobITCase {
                 "--engine-threads", "1", "--checkpoint-ms", "500", "--codes-topic", "codes-" + run, "--updates-topic",
                 "updates-" + run, "--fleet-topic", "fleet-" + run, "--drift-topic", "drift-" + run, "--bounded");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        InferenceJob.build(env, options);
+        Optional<BoundedRun> bounded = InferenceJob.build(env, options);
         env.execute("it-" + run);
+        bounded.orElseThrow().commit();
     }
 
     private static List<Frame> produceFrames(String topic, int count) throws Exception {
