@@ -1,5 +1,6 @@
 package ai.crate.flink;
 
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -10,6 +11,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -32,6 +35,8 @@ import java.util.function.UnaryOperator;
  * /models/crate-shapes} (options in {@code README.md}).
  */
 public final class InferenceJob {
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceJob.class);
+
     private InferenceJob() {
     }
 
@@ -39,9 +44,14 @@ public final class InferenceJob {
         InferenceOptions options = InferenceOptions.parse(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         Optional<BoundedRun> bounded = build(env, options);
-        env.execute("crate-inference");
+        JobExecutionResult result = env.execute("crate-inference");
         if (bounded.isPresent()) {
-            bounded.get().commit();
+            if (result.isJobExecutionResult()) {
+                bounded.get().commit();
+            } else {
+                LOG.warn("--bounded run submitted detached: its end is not committed for group {} (submit it"
+                        + " attached to have it committed when the run succeeds)", options.groupId());
+            }
         }
     }
 
