@@ -2,7 +2,6 @@ package ai.crate.flink;
 
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -12,6 +11,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +37,8 @@ public final class BoundedRun {
     /** The committed end of {@code options}' frames topic now. */
     static BoundedRun at(InferenceOptions options) {
         String topic = options.framesTopic();
-        try (Admin admin = admin(options.bootstrap())) {
-            TopicDescription description = admin.describeTopics(java.util.List.of(topic)).allTopicNames()
+        try (Admin admin = KafkaAdmins.connect(options.bootstrap())) {
+            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
                     .get(20, TimeUnit.SECONDS).get(topic);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             description.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()),
@@ -69,14 +69,8 @@ public final class BoundedRun {
     public void commit() throws Exception {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         end.forEach((partition, offset) -> offsets.put(partition, new OffsetAndMetadata(offset)));
-        try (Admin admin = admin(bootstrap)) {
+        try (Admin admin = KafkaAdmins.connect(bootstrap)) {
             admin.alterConsumerGroupOffsets(groupId, offsets).all().get(20, TimeUnit.SECONDS);
         }
-    }
-
-    private static Admin admin(String bootstrap) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000"));
     }
 }

@@ -2,13 +2,11 @@ package ai.crate.flink;
 
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.FeatureMetadata;
 import org.apache.kafka.clients.admin.FinalizedVersionRange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,9 +28,7 @@ final class TransactionVersionCheck {
             return;
         }
         short level;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000"))) {
+        try (Admin admin = KafkaAdmins.connect(options.bootstrap())) {
             FeatureMetadata features = admin.describeFeatures().featureMetadata().get(20, TimeUnit.SECONDS);
             FinalizedVersionRange range = features.finalizedFeatures().get(FEATURE);
             level = range == null ? 0 : range.maxVersionLevel();
